@@ -1,0 +1,1 @@
+"""The isoloir command line."""

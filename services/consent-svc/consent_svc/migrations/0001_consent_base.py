@@ -1,0 +1,21 @@
+"""consent-svc branch base
+
+Revision ID: consent_0001
+Revises:
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+revision: str = "consent_0001"
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("consent",)
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Start the consent branch; its tables come in the revisions that follow."""
+
+
+def downgrade() -> None:
+    """Nothing to undo."""

@@ -1,0 +1,39 @@
+"""The contacts-svc application."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from isoloir import migrations, service
+from contacts_svc import models
+from contacts_svc.config import ContactsSettings
+from contacts_svc.handlers import HANDLERS
+
+DESCRIPTION = "Campaigns, staff accounts and roles, contact files with provenance and retention, contacts, imports, canvassing and segments."
+
+
+def create_app(settings: ContactsSettings | None = None) -> FastAPI:
+    """Build the contacts-svc app."""
+    settings = settings or ContactsSettings()
+    return service.create_service_app(
+        service.ServiceDefinition(
+            title="Isoloir contacts-svc",
+            description=DESCRIPTION,
+            settings=settings,
+            migrations=migrations.MigrationSpec(
+                service="contacts",
+                versions=Path(__file__).parent / "migrations",
+                metadata=models.metadata,
+            ),
+            routers=[],
+            handlers=HANDLERS,
+        )
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn contacts_svc.app:app` builds the app on first use, never at import.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

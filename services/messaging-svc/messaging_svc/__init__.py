@@ -1,0 +1,1 @@
+"""Isoloir messaging-svc."""

@@ -1,0 +1,5 @@
+"""Event handlers of messaging-svc, by event type."""
+
+from isoloir.consumer import HandlerMap
+
+HANDLERS: HandlerMap = {}

@@ -1,0 +1,1 @@
+"""Isoloir platform kernel shared by every service."""

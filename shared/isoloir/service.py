@@ -1,0 +1,200 @@
+"""Assemble a service: one typed lifespan owns every resource and stops them in reverse."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from isoloir import auth, db, health, logs, metrics, migrations, problems
+from isoloir.consumer import Handler, HandlerMap, IdempotentConsumer
+from isoloir.http import BodyLimitMiddleware, JsonRoute
+from isoloir.kafka import Broker
+from isoloir.outbox import Outbox, Relay
+from isoloir.settings import ServiceSettings
+
+log = logging.getLogger("isoloir.service")
+
+Hook = Callable[["Kernel"], AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes a service different from the others; the kernel does the rest."""
+
+    title: str
+    description: str
+    settings: ServiceSettings
+    migrations: migrations.MigrationSpec
+    routers: Sequence[APIRouter] = ()
+    handlers: HandlerMap = field(default_factory=dict)
+    hooks: Sequence[Hook] = ()
+    large_body_paths: tuple[str, ...] = ()
+    large_body_limit: int | None = None
+    version: str = "0.1.0"
+
+
+@dataclass
+class Kernel:
+    """The resources of one running service, reachable as `request.app.state.kernel`."""
+
+    name: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    broker: Broker
+    outbox: Outbox
+    relay: Relay
+    consumer: IdempotentConsumer
+    metrics: metrics.Metrics
+    http: httpx.AsyncClient
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_handlers(*maps: HandlerMap) -> dict[str, list[Handler]]:
+    """Combine handler registries; several handlers may answer one event type."""
+    out: dict[str, list[Handler]] = {}
+    for mapping in maps:
+        for event_type, handlers in mapping.items():
+            out.setdefault(event_type, []).extend(handlers)
+    return out
+
+
+def create_service_app(definition: ServiceDefinition) -> FastAPI:
+    """Build the FastAPI app of a service from its definition."""
+    settings = definition.settings
+    service_metrics = metrics.Metrics(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        logs.configure(settings.service_name, settings.log_level)
+        log.info("starting", extra={"settings": settings.safe_summary()})
+        async with AsyncExitStack() as stack:
+            engine = db.create_engine(settings.database_url)
+            stack.push_async_callback(engine.dispose)
+            await migrations.upgrade(engine, definition.migrations)
+            sessionmaker = db.create_sessionmaker(engine)
+            broker = Broker(settings)
+            stack.push_async_callback(broker.close)
+            relay = Relay(
+                settings=settings, sessionmaker=sessionmaker, broker=broker, metrics=service_metrics
+            )
+            outbox = Outbox(settings, on_commit=relay.wake)
+            extras: dict[str, Any] = {}
+            consumer = IdempotentConsumer(
+                settings=settings,
+                sessionmaker=sessionmaker,
+                broker=broker,
+                outbox=outbox,
+                metrics=service_metrics,
+                handlers=merge_handlers(auth.KERNEL_HANDLERS, definition.handlers),
+                extras=extras,
+            )
+            client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+            stack.push_async_callback(client.aclose)
+            kernel = Kernel(
+                name=settings.service_name,
+                settings=settings,
+                engine=engine,
+                sessionmaker=sessionmaker,
+                broker=broker,
+                outbox=outbox,
+                relay=relay,
+                consumer=consumer,
+                metrics=service_metrics,
+                http=client,
+                extras=extras,
+            )
+            app.state.kernel = kernel
+            relay.start()
+            stack.push_async_callback(relay.stop)
+            consumer.start()
+            stack.push_async_callback(consumer.stop)
+            for hook in definition.hooks:
+                await stack.enter_async_context(hook(kernel))
+            log.info("ready to serve")
+            yield {}
+            log.info("stopping")
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        responses=problems.responses(problems.Unauthorized),
+    )
+    app.router.route_class = JsonRoute
+    problems.install(app)
+    app.include_router(health.router)
+    for router in definition.routers:
+        app.include_router(router)
+    _refuse_plain_routes(app)
+    _log_requests(app)
+    metrics.install(app, service_metrics)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        large_limit=definition.large_body_limit,
+        large_paths=definition.large_body_paths,
+    )
+    return app
+
+
+def _refuse_plain_routes(app: FastAPI) -> None:
+    for route in app.routes:
+        if isinstance(route, APIRoute) and not isinstance(route, JsonRoute):
+            raise TypeError(
+                f"route {route.path} must use isoloir.http.JsonRoute "
+                "(APIRouter(route_class=JsonRoute)) so content types are checked"
+            )
+
+
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _log_requests(app: FastAPI) -> None:
+    access = logging.getLogger("isoloir.access")
+
+    @app.middleware("http")
+    async def _access_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        if request.url.path not in _QUIET_PATHS:
+            access.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": metrics.route_template(request),
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                },
+            )
+        return response
+
+
+def get_kernel(request: Request) -> Kernel:
+    kernel: Kernel = request.app.state.kernel
+    return kernel
+
+
+KernelDep = Annotated[Kernel, Depends(get_kernel)]
+
+
+def json_router(**kwargs: Any) -> APIRouter:
+    """Return an APIRouter whose routes check content types (use for every service router)."""
+    return APIRouter(route_class=JsonRoute, **kwargs)
+
+
+def handlers_of(mapping: Mapping[str, Sequence[Handler]]) -> HandlerMap:
+    """Type helper for service HANDLERS registries."""
+    return mapping

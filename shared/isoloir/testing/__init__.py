@@ -1,0 +1,1 @@
+"""Test support: a pytest plugin (real broker, fresh PostgreSQL databases) and helpers."""
