@@ -12,6 +12,7 @@ such an event is not poison, and it must not be dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -67,7 +68,7 @@ def _is_infrastructure(exc: BaseException) -> bool:
     return isinstance(exc, KafkaError | BrokerUnavailable)
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(ConsumerRebalanceListener):
     def __init__(self, owner: IdempotentConsumer) -> None:
         self.owner = owner
 
@@ -78,6 +79,11 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": [str(tp) for tp in assigned]})
+        consumer = self.owner.consumer
+        if assigned and consumer is not None and not self.owner.settings.broker_keeps_state:
+            # A restarted memory broker has a new log under the same names, and may even have
+            # taken commits made from positions in the old one: only a full re-read is safe.
+            await consumer.seek_to_beginning(*assigned)
 
 
 class IdempotentConsumer:
@@ -126,10 +132,8 @@ class IdempotentConsumer:
         self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         await self._close_consumer()
 
     async def _close_consumer(self) -> None:
@@ -139,7 +143,7 @@ class IdempotentConsumer:
                 async with self.lock:
                     await self.commit(list(self._offsets))
                 await asyncio.wait_for(consumer.stop(), 10)
-            except Exception:  # noqa: BLE001 - best effort on shutdown
+            except Exception:
                 log.debug("consumer stop failed", exc_info=True)
 
     async def _connect(self) -> AIOKafkaConsumer:
@@ -147,7 +151,9 @@ class IdempotentConsumer:
         consumer = self.broker.consumer((), group_id=self.settings.consumer_group)
         consumer.subscribe(topics=self.topics, listener=_Listener(self))
         try:
-            await asyncio.wait_for(consumer.start(), self.settings.broker_timeout_seconds)
+            # Joining the group takes up to the session timeout (rebalance included).
+            join_limit = self.settings.consumer_session_timeout_ms / 1000 * 2 + 10
+            await asyncio.wait_for(consumer.start(), join_limit)
         except BaseException:
             await asyncio.shield(_stop(consumer))
             raise
@@ -344,6 +350,8 @@ class IdempotentConsumer:
         )
 
     async def _maybe_prune(self) -> None:
+        if not self.settings.broker_keeps_state:
+            return  # every partition may be re-read from its start: keep every record
         if time.monotonic() - self._last_prune < 3600:
             return
         self._last_prune = time.monotonic()
@@ -362,5 +370,5 @@ class IdempotentConsumer:
 async def _stop(consumer: AIOKafkaConsumer) -> None:
     try:
         await asyncio.wait_for(consumer.stop(), 5)
-    except Exception:  # noqa: BLE001 - closing a broken client must not mask the first error
+    except Exception:
         log.debug("consumer stop failed", exc_info=True)

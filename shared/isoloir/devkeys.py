@@ -7,7 +7,7 @@ dev mode is on. `isoloir up` generates a fresh pair per data directory instead.
 DEV_PRIVATE_KEY = """-----BEGIN PRIVATE KEY-----
 MC4CAQAwBQYDK2VwBCIEIPA6rsW6UO7qwLcwlesaqqjR0Adq4baE6d2pI43ntOp/
 -----END PRIVATE KEY-----
-"""  # noqa: S105 - public on purpose, refused outside dev mode
+"""
 
 DEV_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VwAyEA4lawKBKxOL45F/lElTcfJyirVF6Sbm1KaghulToSpAI=

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from isoloir.db import ping
+from isoloir.http import JsonRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=JsonRoute)
 
 
 @router.get("/healthz", summary="Tell that the process is alive")
@@ -32,12 +33,12 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await asyncio.wait_for(ping(kernel.engine), timeout)
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     try:
         await kernel.broker.ping()
         checks["broker"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+    except Exception as exc:
         checks["broker"] = f"unreachable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     for name, state in checks.items():

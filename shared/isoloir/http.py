@@ -1,4 +1,7 @@
-"""Request guards shared by every service: body size, content type, one unit of work."""
+"""Request guards shared by every service: content type, one unit of work.
+
+Body size is FastAPI's own `max_body_size` (set per app from settings, per route for uploads).
+"""
 
 from __future__ import annotations
 
@@ -10,103 +13,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from isoloir import problems
 
 _JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json$")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimitMiddleware:
-    """Refuse bodies over the limit with 413, by Content-Length or while streaming.
-
-    Paths matching one of `large_paths` (uploads) get `large_limit` instead.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        limit: int,
-        large_limit: int | None = None,
-        large_paths: tuple[str, ...] = (),
-    ) -> None:
-        self.app = app
-        self.limit = limit
-        self.large_limit = large_limit or limit
-        self.large_paths = tuple(re.compile(p) for p in large_paths)
-
-    def _limit_for(self, path: str) -> int:
-        if any(p.search(path) for p in self.large_paths):
-            return self.large_limit
-        return self.limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit_for(scope.get("path", ""))
-        declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await _send_problem(send, _too_large(limit))
-            return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _send_problem(send, _too_large(limit))
-
-
-def _too_large(limit: int) -> problems.Problem:
-    return problems.PayloadTooLarge(f"the request body exceeds the limit of {limit} bytes")
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
-
-
-async def _send_problem(send: Send, problem: problems.Problem) -> None:
-    body = json.dumps(problem.document()).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": problem.status,
-            "headers": [
-                (b"content-type", problems.PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class JsonRoute(APIRoute):
@@ -155,3 +68,44 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+class ProblemTooLarge:
+    """Render the body limiter's plain-text 413 as problem+json like every other error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replacing = False
+
+        async def rewriting_send(message: Message) -> None:
+            nonlocal replacing
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                headers = dict(message.get("headers", []))
+                if headers.get(b"content-type", b"").startswith(b"text/plain"):
+                    replacing = True
+                    limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+                    shown = f" of {limit} bytes" if limit is not None else ""
+                    problem = problems.PayloadTooLarge(f"the request body exceeds the limit{shown}")
+                    body = json.dumps(problem.document()).encode()
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 413,
+                            "headers": [
+                                (b"content-type", problems.PROBLEM_MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(body)).encode()),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+            if replacing:
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewriting_send)

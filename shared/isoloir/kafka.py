@@ -7,6 +7,7 @@ broker is away; its events wait in the outbox and the producer reconnects later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -97,10 +98,8 @@ class Broker:
                     NewTopic(n, self.settings.topic_partitions, replication_factor=1)
                     for n in missing
                 ]
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await asyncio.wait_for(admin.create_topics(new), self.timeout)
-                except TopicAlreadyExistsError:
-                    pass
                 log.info("topics created", extra={"topics": missing})
             self._topics_ready = True
         finally:
@@ -131,8 +130,9 @@ class Broker:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.consumer_poll_ms,
             request_timeout_ms=max(int(self.timeout * 1000), 10_000),
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=1_000,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=max(self.settings.consumer_session_timeout_ms // 4, 250),
+            rebalance_timeout_ms=self.settings.consumer_session_timeout_ms,
             metadata_max_age_ms=5_000,
         )
 
@@ -143,5 +143,5 @@ class Broker:
 async def _quietly_stop(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
     try:
         await asyncio.wait_for(client.stop(), 5)
-    except Exception:  # noqa: BLE001 - closing a broken client must not mask the first error
+    except Exception:
         log.debug("client stop failed", exc_info=True)

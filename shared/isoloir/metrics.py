@@ -121,9 +121,7 @@ def install(app: FastAPI, metrics: Metrics) -> None:
         finally:
             route = route_template(request)
             metrics.http_requests.labels(request.method, route, str(status)).inc()
-            metrics.http_duration.labels(request.method, route).observe(
-                time.perf_counter() - start
-            )
+            metrics.http_duration.labels(request.method, route).observe(time.perf_counter() - start)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:

@@ -40,7 +40,9 @@ def config(spec: MigrationSpec, connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(ENV_DIR))
     cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", os.pathsep.join([str(spec.versions), str(KERNEL_VERSIONS)]))
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join([str(spec.versions), str(KERNEL_VERSIONS)])
+    )
     cfg.attributes["metadata"] = [kernel_metadata, spec.metadata]
     cfg.attributes["connection"] = connection
     return cfg

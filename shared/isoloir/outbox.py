@@ -10,10 +10,12 @@ publish the same rows concurrently or out of order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+
 import sqlalchemy as sa
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -118,10 +120,8 @@ class Relay:
         self._wake.set()
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def _run(self) -> None:
         backoff = 0.2
@@ -146,10 +146,8 @@ class Relay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.relay_poll_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def publish_once(self) -> int:
@@ -226,9 +224,7 @@ class Relay:
             while not await _gone():
                 self.wake()
                 async with self._published:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._published.wait(), 0.2)
-                    except TimeoutError:
-                        pass
 
         await asyncio.wait_for(_wait(), timeout)

@@ -241,7 +241,8 @@ def install(app: FastAPI) -> None:
 def responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """Declare a route's error responses in the OpenAPI document."""
     out: dict[int | str, dict[str, Any]] = {}
-    for cls in (Unprocessable, *problems):
+    classes: tuple[type[Problem], ...] = (Unprocessable, *problems)
+    for cls in classes:
         out[cls.status] = {
             "model": ProblemDocument,
             "description": cls.title,

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from isoloir import auth, db, health, logs, metrics, migrations, problems
 from isoloir.consumer import Handler, HandlerMap, IdempotentConsumer
-from isoloir.http import BodyLimitMiddleware, JsonRoute
+from isoloir.http import JsonRoute, ProblemTooLarge
 from isoloir.kafka import Broker
 from isoloir.outbox import Outbox, Relay
 from isoloir.settings import ServiceSettings
@@ -37,8 +37,6 @@ class ServiceDefinition:
     routers: Sequence[APIRouter] = ()
     handlers: HandlerMap = field(default_factory=dict)
     hooks: Sequence[Hook] = ()
-    large_body_paths: tuple[str, ...] = ()
-    large_body_limit: int | None = None
     version: str = "0.1.0"
 
 
@@ -133,26 +131,25 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     )
     app.router.route_class = JsonRoute
     problems.install(app)
-    app.include_router(health.router)
+    # The limit is set per router (a route may raise it, e.g. for uploads) rather than on the
+    # app, so that the limiter runs inside our middleware and its 413 becomes problem+json.
+    limit = settings.max_body_bytes
+    app.include_router(health.router, max_body_size=limit)
     for router in definition.routers:
-        app.include_router(router)
+        app.include_router(router, max_body_size=limit)
     _refuse_plain_routes(app)
     _log_requests(app)
     metrics.install(app, service_metrics)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        limit=settings.max_body_bytes,
-        large_limit=definition.large_body_limit,
-        large_paths=definition.large_body_paths,
-    )
+    app.add_middleware(ProblemTooLarge)
     return app
 
 
 def _refuse_plain_routes(app: FastAPI) -> None:
-    for route in app.routes:
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
         if isinstance(route, APIRoute) and not isinstance(route, JsonRoute):
             raise TypeError(
-                f"route {route.path} must use isoloir.http.JsonRoute "
+                f"route {context.path} must use isoloir.http.JsonRoute "
                 "(APIRouter(route_class=JsonRoute)) so content types are checked"
             )
 

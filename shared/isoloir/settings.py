@@ -23,7 +23,7 @@ from isoloir import devkeys
 PLATFORM_ENV_PREFIX = "ISOLOIR_"
 
 
-class InsecureSettingsError(ValueError):
+class InsecureSettingsError(RuntimeError):
     """Raised when a service would start outside dev mode with a default secret."""
 
 
@@ -54,6 +54,19 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_poll_ms: int = Field(default=200, ge=10)
+    broker_keeps_state: bool = Field(
+        default=True,
+        description=(
+            "False for the embedded memory broker, which forgets topics and committed offsets "
+            "when it restarts: consumers then re-read every assigned partition from the start "
+            "after each (re)join and drop the repeats. Run one replica per service in that mode."
+        ),
+    )
+    consumer_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        description="Consumer group session timeout; Tansu also holds each join for half of it.",
+    )
     broker_timeout_seconds: float = Field(default=5.0, gt=0)
     data_dir: Path = Path(".isoloir")
 
@@ -87,7 +100,10 @@ class ServiceSettings(BaseSettings):
                 "jwt_public_key is the built-in development key: refused outside dev mode"
             )
         if self.jwt_private_key:
-            if not self.dev_mode and self.jwt_private_key.strip() == devkeys.DEV_PRIVATE_KEY.strip():
+            if (
+                not self.dev_mode
+                and self.jwt_private_key.strip() == devkeys.DEV_PRIVATE_KEY.strip()
+            ):
                 raise InsecureSettingsError(
                     "jwt_private_key is the built-in development key: refused outside dev mode"
                 )

@@ -78,10 +78,19 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
+MIN_SECRET_BYTES = 32
+
+
+def _check_secret(secret: str) -> None:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"link secrets must be at least {MIN_SECRET_BYTES} bytes long")
+
+
 def sign_link(
     *, secret: str, purpose: str, claims: Mapping[str, Any], ttl: timedelta | None
 ) -> str:
     """Return a URL-safe token for a public link; `ttl=None` never expires."""
+    _check_secret(secret)
     body: dict[str, Any] = {**claims, "pur": purpose, "iat": int(time.time())}
     if ttl is not None:
         body["exp"] = int(time.time() + ttl.total_seconds())
@@ -90,6 +99,7 @@ def sign_link(
 
 def read_link(*, secret: str, purpose: str, token: str) -> dict[str, Any]:
     """Return a link token's claims; raise SignatureError if forged, expired or misused."""
+    _check_secret(secret)
     try:
         claims: dict[str, Any] = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["pur", "iat"]}

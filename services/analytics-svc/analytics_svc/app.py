@@ -5,12 +5,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from isoloir import migrations, service
 from analytics_svc import models
 from analytics_svc.config import AnalyticsSettings
 from analytics_svc.handlers import HANDLERS
+from isoloir import migrations, service
 
-DESCRIPTION = "Territory analysis from official results per polling station and census data, and outreach metrics."
+DESCRIPTION = (
+    "Territory analysis from official results per polling station and census data, "
+    "and outreach metrics."
+)
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:

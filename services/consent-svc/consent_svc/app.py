@@ -5,12 +5,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from isoloir import migrations, service
 from consent_svc import models
 from consent_svc.config import ConsentSettings
 from consent_svc.handlers import HANDLERS
+from isoloir import migrations, service
 
-DESCRIPTION = "The consent ledger with evidence, consent forms, preference centre, one-click unsubscribe and the opposition list."
+DESCRIPTION = (
+    "The consent ledger with evidence, consent forms, preference centre, one-click "
+    "unsubscribe and the opposition list."
+)
 
 
 def create_app(settings: ConsentSettings | None = None) -> FastAPI:

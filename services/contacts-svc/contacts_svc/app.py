@@ -5,12 +5,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from isoloir import migrations, service
 from contacts_svc import models
 from contacts_svc.config import ContactsSettings
 from contacts_svc.handlers import HANDLERS
+from isoloir import migrations, service
 
-DESCRIPTION = "Campaigns, staff accounts and roles, contact files with provenance and retention, contacts, imports, canvassing and segments."
+DESCRIPTION = (
+    "Campaigns, staff accounts and roles, contact files with provenance and "
+    "retention, contacts, imports, canvassing and segments."
+)
 
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:

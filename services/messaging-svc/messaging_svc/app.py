@@ -10,7 +10,10 @@ from messaging_svc import models
 from messaging_svc.config import MessagingSettings
 from messaging_svc.handlers import HANDLERS
 
-DESCRIPTION = "Email, SMS and automated calls through gateway adapters, inbound signed webhooks and the send gate."
+DESCRIPTION = (
+    "Email, SMS and automated calls through gateway adapters, inbound signed webhooks "
+    "and the send gate."
+)
 
 
 def create_app(settings: MessagingSettings | None = None) -> FastAPI:

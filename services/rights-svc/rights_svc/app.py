@@ -10,7 +10,10 @@ from rights_svc import models
 from rights_svc.config import RightsSettings
 from rights_svc.handlers import HANDLERS
 
-DESCRIPTION = "Access, rectification, erasure, portability and objection requests, fanned out to every service."
+DESCRIPTION = (
+    "Access, rectification, erasure, portability and objection requests, fanned out "
+    "to every service."
+)
 
 
 def create_app(settings: RightsSettings | None = None) -> FastAPI:

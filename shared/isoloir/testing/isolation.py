@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from isoloir.testing.tokens import ALL_ROLES, Tokens
 
@@ -29,8 +30,28 @@ def public(reason: str) -> dict[str, Any]:
     return {PUBLIC_MARK: reason}
 
 
-def is_public(route: APIRoute) -> bool:
-    return bool((route.openapi_extra or {}).get(PUBLIC_MARK))
+@dataclass(frozen=True)
+class Endpoint:
+    """One effective route: its full path, methods and the route object behind it."""
+
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+    @property
+    def public(self) -> bool:
+        return bool((self.route.openapi_extra or {}).get(PUBLIC_MARK))
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    """Return every API route of the app with its full path (included routers flattened)."""
+    out = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            methods = frozenset(context.methods or route.methods or ()) - {"HEAD", "OPTIONS"}
+            out.append(Endpoint(path=context.path or route.path, methods=methods, route=route))
+    return out
 
 
 async def assert_refuses_other_campaign(
@@ -57,28 +78,22 @@ async def assert_refuses_other_campaign(
     return response
 
 
-def campaign_routes(app: FastAPI) -> list[APIRoute]:
+def campaign_routes(app: FastAPI) -> list[Endpoint]:
     """Return every non-public route scoped by a campaign id in its path."""
-    return [
-        route
-        for route in app.routes
-        if isinstance(route, APIRoute) and "{campaign_id}" in route.path and not is_public(route)
-    ]
+    return [e for e in endpoints(app) if "{campaign_id}" in e.path and not e.public]
 
 
-def token_routes(app: FastAPI) -> list[APIRoute]:
+OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def token_routes(app: FastAPI) -> list[Endpoint]:
     """Return every route that must demand a token (all but public and operations routes)."""
-    operations = {"/healthz", "/readyz", "/metrics"}
-    return [
-        route
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.path not in operations and not is_public(route)
-    ]
+    return [e for e in endpoints(app) if e.path not in OPERATIONS and not e.public]
 
 
-def fill_path(route: APIRoute, values: Mapping[str, str]) -> str:
+def fill_path(path: str, values: Mapping[str, str]) -> str:
     """Fill a route template; unnamed parameters get a random UUID."""
-    return _PARAM.sub(lambda m: values.get(m.group(1), str(uuid.uuid4())), route.path)
+    return _PARAM.sub(lambda m: values.get(m.group(1), str(uuid.uuid4())), path)
 
 
 async def assert_campaign_routes_isolated(
@@ -96,26 +111,26 @@ async def assert_campaign_routes_isolated(
     """
     values = {"campaign_id": str(campaign_id), **(path_values or {})}
     checked = []
-    for route in campaign_routes(app):
-        path = fill_path(route, values)
-        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+    for endpoint in campaign_routes(app):
+        path = fill_path(endpoint.path, values)
+        for method in sorted(endpoint.methods):
             await assert_refuses_other_campaign(
                 client, method, path, tokens=tokens, json={} if method != "GET" else None
             )
-            checked.append(f"{method} {route.path}")
+            checked.append(f"{method} {endpoint.path}")
     return checked
 
 
 async def assert_token_required(client: httpx.AsyncClient, app: FastAPI) -> list[str]:
     """Call every non-public route without a token; each must answer 401 problem+json."""
     checked = []
-    for route in token_routes(app):
-        path = fill_path(route, {})
-        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+    for endpoint in token_routes(app):
+        path = fill_path(endpoint.path, {})
+        for method in sorted(endpoint.methods):
             response = await client.request(method, path)
             assert response.status_code == 401, (
-                f"{method} {route.path} answered {response.status_code} without a token"
+                f"{method} {endpoint.path} answered {response.status_code} without a token"
             )
             assert response.headers["content-type"].startswith("application/problem+json")
-            checked.append(f"{method} {route.path}")
+            checked.append(f"{method} {endpoint.path}")
     return checked

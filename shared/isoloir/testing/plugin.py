@@ -98,6 +98,8 @@ def service_settings(
             "relay_poll_seconds": 0.1,
             "consumer_poll_ms": 50,
             "broker_timeout_seconds": 3.0,
+            "consumer_session_timeout_ms": 2_000,
+            "broker_keeps_state": False,
         }
         values.update(overrides)
         if "database_url" not in values:

@@ -1,0 +1,41 @@
+import json
+import logging
+
+from isoloir.logs import JsonFormatter, scrub
+
+
+def render(msg: str, *args: object, **extra: object) -> dict[str, object]:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, msg, args, None)
+    for key, value in extra.items():
+        setattr(record, key, value)
+    out: dict[str, object] = json.loads(JsonFormatter("demo").format(record))
+    return out
+
+
+class TestScrubbing:
+    def test_email_addresses_and_phone_numbers_are_removed_from_messages(self) -> None:
+        line = render("sent to %s and %s", "marie.curie@example.fr", "+33 6 12 34 56 78")
+
+        assert "marie" not in str(line["msg"])
+        assert "12 34" not in str(line["msg"])
+
+    def test_french_national_and_dotted_numbers_are_removed(self) -> None:
+        assert "[redacted]" in scrub("call 06.12.34.56.78 today")
+        assert "[redacted]" in scrub("call 0612345678 today")
+
+    def test_fields_named_after_personal_data_are_redacted_whatever_their_value(self) -> None:
+        line = render("contact updated", first_name="Marie", last_name="Curie", contact_id="c-1")
+
+        assert line["first_name"] == "[redacted]"
+        assert line["last_name"] == "[redacted]"
+        assert line["contact_id"] == "c-1"
+
+    def test_nested_values_are_scrubbed(self) -> None:
+        line = render("batch", details={"to": ["a@b.fr"], "email": "x@y.fr", "count": 2})
+
+        assert line["details"] == {"to": ["[redacted]"], "email": "[redacted]", "count": 2}
+
+    def test_ids_dates_and_counts_survive(self) -> None:
+        text = "event 3f2b8c1e-9d4a-4c1b-8a7e-2f1d0c9b8a76 at 2026-11-23T10:00:00 count 123456"
+
+        assert scrub(text) == text
