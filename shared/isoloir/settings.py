@@ -50,6 +50,14 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "isoloir"
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
+    party_secret: str = Field(
+        default="",
+        description="The party's secret for keyed hashes (opposition list, rights matching).",
+    )
+    public_base_url: str = Field(
+        default="", description="Base URL of this service as voters reach it (links in messages)."
+    )
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
     relay_poll_seconds: float = Field(default=0.5, gt=0)
@@ -99,6 +107,15 @@ class ServiceSettings(BaseSettings):
             raise InsecureSettingsError(
                 "jwt_public_key is the built-in development key: refused outside dev mode"
             )
+        if not self.party_secret:
+            if not self.dev_mode:
+                raise InsecureSettingsError(
+                    "party_secret is not set: outside dev mode a service refuses to start "
+                    "without it"
+                )
+            self.party_secret = devkeys.DEV_PARTY_SECRET
+        elif not self.dev_mode and self.party_secret == devkeys.DEV_PARTY_SECRET:
+            raise InsecureSettingsError("party_secret is the development secret: refused")
         if self.jwt_private_key:
             if (
                 not self.dev_mode
@@ -117,7 +134,7 @@ class ServiceSettings(BaseSettings):
 
     def safe_summary(self) -> dict[str, Any]:
         """Return the settings without secrets, for start-up logs."""
-        hidden = {"jwt_public_key", "jwt_private_key"}
+        hidden = {"jwt_public_key", "jwt_private_key", "party_secret"}
         out = {k: v for k, v in self.model_dump().items() if k not in hidden and "secret" not in k}
         out["database_url"] = _redact_url(self.database_url)
         return out

@@ -33,13 +33,24 @@ class TestSecrets:
     def test_outside_dev_mode_the_development_signing_key_is_refused(self) -> None:
         _, public = devkeys.generate_key_pair()
         with pytest.raises(InsecureSettingsError, match="jwt_private_key"):
-            DemoSettings(jwt_public_key=public, jwt_private_key=devkeys.DEV_PRIVATE_KEY)
+            DemoSettings(
+                jwt_public_key=public,
+                jwt_private_key=devkeys.DEV_PRIVATE_KEY,
+                party_secret="p" * 40,
+            )
 
     def test_dev_mode_falls_back_to_the_development_pair(self) -> None:
         settings = DemoSettings(dev_mode=True)
 
         assert settings.jwt_public_key == devkeys.DEV_PUBLIC_KEY
         assert settings.jwt_private_key == devkeys.DEV_PRIVATE_KEY
+
+    def test_outside_dev_mode_a_service_refuses_to_start_without_the_party_secret(
+        self,
+    ) -> None:
+        _, public = devkeys.generate_key_pair()
+        with pytest.raises(InsecureSettingsError, match="party_secret"):
+            DemoSettings(jwt_public_key=public)
 
     def test_a_real_key_pair_is_accepted_outside_dev_mode(self) -> None:
         private, public = devkeys.generate_key_pair()

@@ -3,7 +3,7 @@
 Importing this package registers every schema in `REGISTRY`.
 """
 
-from isoloir.events import staff
+from isoloir.events import consent, contacts, rights, staff
 from isoloir.events.envelope import (
     REGISTRY,
     Envelope,
@@ -23,5 +23,8 @@ __all__ = [
     "EventSchemaError",
     "envelope_for",
     "register",
+    "consent",
+    "contacts",
+    "rights",
     "staff",
 ]
