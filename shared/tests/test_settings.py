@@ -55,7 +55,9 @@ class TestSecrets:
     def test_a_real_key_pair_is_accepted_outside_dev_mode(self) -> None:
         private, public = devkeys.generate_key_pair()
 
-        settings = DemoSettings(jwt_public_key=public, jwt_private_key=private)
+        settings = DemoSettings(
+            jwt_public_key=public, jwt_private_key=private, party_secret="p" * 40
+        )
 
         assert not settings.dev_mode
 

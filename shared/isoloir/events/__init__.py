@@ -21,10 +21,10 @@ __all__ = [
     "Envelope",
     "EventPayload",
     "EventSchemaError",
-    "envelope_for",
-    "register",
     "consent",
     "contacts",
+    "envelope_for",
+    "register",
     "rights",
     "staff",
 ]

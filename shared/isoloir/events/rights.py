@@ -11,6 +11,8 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from isoloir.events.envelope import EventPayload, register
 
 TOPIC = "rights"
@@ -27,7 +29,7 @@ class RightsRequestOpened(EventPayload):
     request_id: uuid.UUID
     kind: RequestKind
     campaign_id: uuid.UUID | None  # None: every campaign of the party
-    contact_ids: list[uuid.UUID] = []
+    contact_ids: list[uuid.UUID] = Field(default_factory=list)
     email_hash: str | None = None
     phone_hash: str | None = None
     rectification: dict[str, str] | None = None
