@@ -18,6 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from isoloir import problems
 
+PUBLIC_MARK = "x-isoloir-public"
+
+
+def public(reason: str) -> dict[str, Any]:
+    """`openapi_extra` for a route that takes no token (voter-facing page, signed webhook, login)."""
+    return {PUBLIC_MARK: reason}
+
+
 _JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json$")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

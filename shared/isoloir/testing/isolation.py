@@ -18,16 +18,11 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from isoloir.http import PUBLIC_MARK
 from isoloir.testing.tokens import ALL_ROLES, Tokens
 
-PUBLIC_MARK = "x-isoloir-public"
 REFUSED = (403, 404)
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
-
-
-def public(reason: str) -> dict[str, Any]:
-    """`openapi_extra` for a route that takes no token (voter-facing page, signed webhook)."""
-    return {PUBLIC_MARK: reason}
 
 
 @dataclass(frozen=True)
