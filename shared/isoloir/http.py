@@ -22,7 +22,7 @@ PUBLIC_MARK = "x-isoloir-public"
 
 
 def public(reason: str) -> dict[str, Any]:
-    """`openapi_extra` for a route that takes no token (voter-facing page, signed webhook, login)."""
+    """Mark a route that takes no token (voter-facing page, signed webhook, login)."""
     return {PUBLIC_MARK: reason}
 
 
