@@ -67,9 +67,12 @@ def ensure_browser() -> None:
         return
     print("Installing chromium and chromium-driver for the browser tests…", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update", "-qq"], check=True, env=env)  # noqa: S603
+    wait_lock = ["-o", "DPkg::Lock::Timeout=600"]
+    subprocess.run([apt, *wait_lock, "update", "-qq"], check=True, env=env)  # noqa: S603
     subprocess.run(  # noqa: S603
-        [apt, "install", "-y", "-qq", "chromium", "chromium-driver"], check=True, env=env
+        [apt, *wait_lock, "install", "-y", "-qq", "chromium", "chromium-driver"],
+        check=True,
+        env=env,
     )
 
 
