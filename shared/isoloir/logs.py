@@ -83,6 +83,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str, ensure_ascii=False)
 
 
+class Throttle(logging.Filter):
+    """Let one record per (logger, message template) through per interval, counting the rest.
+
+    Client libraries repeat the same connection error many times a second while a broker is
+    away; one line per interval, with how many were held back, says the same.
+    """
+
+    def __init__(self, interval: float = 10.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        seen = self._last.get(key)
+        if seen is None:
+            self._last[key] = (record.created, 0)
+            return True
+        last, held = seen
+        if record.created - last < self.interval:
+            self._last[key] = (last, held + 1)
+            return False
+        if held:
+            record.suppressed = held
+        self._last[key] = (record.created, 0)
+        return True
+
+
 def configure(service: str, level: str = "INFO") -> None:
     """Send every log record of the process to stderr as scrubbed JSON."""
     handler = logging.StreamHandler(sys.stderr)
@@ -97,4 +125,7 @@ def configure(service: str, level: str = "INFO") -> None:
     # Uvicorn's access log prints raw paths, which may carry signed tokens: we log
     # requests ourselves with route templates.
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    kafka_log = logging.getLogger("aiokafka")
+    kafka_log.setLevel(logging.ERROR)
+    if not any(isinstance(f, Throttle) for f in kafka_log.filters):
+        kafka_log.addFilter(Throttle())

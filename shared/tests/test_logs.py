@@ -1,7 +1,7 @@
 import json
 import logging
 
-from isoloir.logs import JsonFormatter, scrub
+from isoloir.logs import JsonFormatter, Throttle, scrub
 
 
 def render(msg: str, *args: object, **extra: object) -> dict[str, object]:
@@ -39,3 +39,25 @@ class TestScrubbing:
         text = "event 3f2b8c1e-9d4a-4c1b-8a7e-2f1d0c9b8a76 at 2026-11-23T10:00:00 count 123456"
 
         assert scrub(text) == text
+
+
+class TestThrottle:
+    def test_a_repeated_message_passes_once_per_interval_with_the_count_held_back(self) -> None:
+        throttle = Throttle(interval=10)
+        records = []
+        for second in (0.0, 1.0, 2.0, 11.0):
+            record = logging.LogRecord(
+                "aiokafka", logging.ERROR, __file__, 1, "down %s", (1,), None
+            )
+            record.created = second
+            records.append((throttle.filter(record), getattr(record, "suppressed", 0)))
+
+        assert records == [(True, 0), (False, 0), (False, 0), (True, 2)]
+
+    def test_different_messages_are_not_held_back(self) -> None:
+        throttle = Throttle(interval=10)
+        first = logging.LogRecord("aiokafka", logging.ERROR, __file__, 1, "a", (), None)
+        second = logging.LogRecord("aiokafka", logging.ERROR, __file__, 1, "b", (), None)
+
+        assert throttle.filter(first)
+        assert throttle.filter(second)
