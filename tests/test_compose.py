@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -12,7 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from isoloir import consumer, metrics
+from isoloir import consumer, devkeys, metrics
+from isoloir.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -384,3 +387,49 @@ class TestDockerfile:
         ignored = (ROOT / ".dockerignore").read_text().split()
 
         assert {".git", ".venv", ".isoloir", ".env"} <= set(ignored)
+
+
+def substituted(env: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """Resolve ${VAR} / ${VAR:?msg} / ${VAR:-default} as compose would, from `values`."""
+
+    def resolve(match: re.Match[str]) -> str:
+        name, rest = match.group(1), match.group(2) or ""
+        if name in values:
+            return values[name]
+        if rest.startswith(":-"):
+            return rest[2:]
+        raise AssertionError(f"{name} is required but has no value in this test")
+
+    return {k: re.sub(r"\$\{(\w+)((?::[?-])[^}]*)?\}", resolve, v) for k, v in env.items()}
+
+
+class TestSettingsFromCompose:
+    @each_service
+    def test_the_service_accepts_its_compose_environment_outside_dev_mode(
+        self, compose: dict[str, Any], svc: Service, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        private, public = devkeys.generate_key_pair()
+        values = {
+            "ISOLOIR_JWT_PUBLIC_KEY": public,
+            "ISOLOIR_JWT_PRIVATE_KEY": private,
+            "ISOLOIR_PARTY_SECRET": "party-" + "s" * 40,
+            "ISOLOIR_LINK_SECRET": "link-" + "l" * 40,
+            "POSTGRES_PASSWORD": "0123456789abcdef",
+        }
+        for name in list(os.environ):
+            if name.startswith(("ISOLOIR_", svc.env_prefix)):
+                monkeypatch.delenv(name)
+        for name, value in substituted(env_of(compose[svc.name]), values).items():
+            monkeypatch.setenv(name, value)
+        config = importlib.import_module(f"{svc.short}_svc.config")
+        settings_cls = next(
+            v
+            for v in vars(config).values()
+            if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings
+        )
+
+        settings = settings_cls()
+
+        assert not settings.dev_mode
+        assert settings.database_url.startswith("postgresql+asyncpg://")
+        assert settings.kafka_bootstrap_servers == "kafka:9092"
