@@ -1,0 +1,53 @@
+"""Dependencies of the staff API: roles, the clock, settings and the ledger writer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends
+
+from consent_svc.config import ConsentSettings
+from consent_svc.ledger import LedgerWriter
+from isoloir import auth
+from isoloir.db import utcnow
+from isoloir.http import SessionDep
+from isoloir.service import KernelDep
+
+R = auth.Role
+MANAGERS = (R.CAMPAIGN_MANAGER, R.PARTY_ADMIN)
+RECORDERS = (*MANAGERS, R.VOLUNTEER)
+EVIDENCE_READERS = (*MANAGERS, R.RIGHTS_OFFICER)
+STATE_READERS = (*RECORDERS, R.RIGHTS_OFFICER)
+
+Manager = Annotated[auth.Principal, Depends(auth.require_campaign(*MANAGERS))]
+Recorder = Annotated[auth.Principal, Depends(auth.require_campaign(*RECORDERS))]
+EvidenceReader = Annotated[auth.Principal, Depends(auth.require_campaign(*EVIDENCE_READERS))]
+StateReader = Annotated[auth.Principal, Depends(auth.require_campaign(*STATE_READERS))]
+PartyAdmin = Annotated[auth.Principal, Depends(auth.require_roles(R.PARTY_ADMIN))]
+AnyStaff = Annotated[auth.Principal, Depends(auth.authenticate)]
+
+
+def clock() -> datetime:
+    """Return the current time (tests override this dependency to move time)."""
+    return utcnow()
+
+
+NowDep = Annotated[datetime, Depends(clock)]
+
+
+def settings(kernel: KernelDep) -> ConsentSettings:
+    """Return consent-svc's settings."""
+    assert isinstance(kernel.settings, ConsentSettings)
+    return kernel.settings
+
+
+SettingsDep = Annotated[ConsentSettings, Depends(settings)]
+
+
+def writer(session: SessionDep, kernel: KernelDep, now: NowDep) -> LedgerWriter:
+    """Return a ledger writer bound to the request's transaction."""
+    return LedgerWriter(session=session, outbox=kernel.outbox, now=now)
+
+
+WriterDep = Annotated[LedgerWriter, Depends(writer)]
