@@ -12,7 +12,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from consent_svc.models import Entry
@@ -27,7 +27,7 @@ def canonical(value: Any) -> bytes:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="microseconds")
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _str(value: uuid.UUID | None) -> str | None:

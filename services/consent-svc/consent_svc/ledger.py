@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -131,8 +131,8 @@ class LedgerWriter:
             call_window=_window_json(change.call_window),
             reason=ev.reason,
             source_ref=ev.source_ref,
-            occurred_at=ev.occurred_at,
-            recorded_at=self.now,
+            occurred_at=ev.occurred_at.astimezone(UTC),
+            recorded_at=self.now.astimezone(UTC),
             optout_seq=optout_seq,
             contact_id=change.contact_id,
             ip_address=ev.ip_address,
