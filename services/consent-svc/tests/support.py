@@ -78,7 +78,9 @@ async def publish(svc: RunningService, payload: EventPayload, *, key: str) -> En
     return envelope
 
 
-def hashes(svc: RunningService, *, email: str | None = None, phone: str | None = None) -> dict[str, Any]:
+def hashes(
+    svc: RunningService, *, email: str | None = None, phone: str | None = None
+) -> dict[str, Any]:
     secret = svc.settings.party_secret
     return {
         "email_hash": identity.email_hash(secret=secret, email=email) if email else None,

@@ -265,9 +265,7 @@ class TestConcurrentAppends:
                 assert response.status_code == 201, response.text
                 return int(response.json()["seq"])
 
-            seqs = await asyncio.gather(
-                *(write(svc if i % 2 else replica, i) for i in range(40))
-            )
+            seqs = await asyncio.gather(*(write(svc if i % 2 else replica, i) for i in range(40)))
 
         report = await verify(svc, tokens, campaign)
         assert sorted(seqs) == list(range(1, 41))
