@@ -83,8 +83,12 @@ def hashes(
 ) -> dict[str, Any]:
     secret = svc.settings.party_secret
     return {
-        "email_hash": identity.email_hash(secret=secret, email=email) if email else None,
-        "phone_hash": identity.phone_hash(secret=secret, phone=phone) if phone else None,
+        "email_hash": identity.email_hash(secret=secret, email=identity.normalise_email(email))
+        if email
+        else None,
+        "phone_hash": identity.phone_hash(secret=secret, phone=identity.normalise_phone(phone))
+        if phone
+        else None,
     }
 
 

@@ -385,4 +385,3 @@ class TestAbuse:
 
         assert response.status_code == 404
         assert await submissions(svc, form_id) == []
-
