@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
+import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from consent_svc.app import create_app
@@ -17,7 +19,7 @@ from consent_svc.models import KnownContact
 from isoloir import identity
 from isoloir.db import utcnow
 from isoloir.events import Envelope, EventPayload, contacts, envelope_for
-from isoloir.localbroker import LocalBroker
+from isoloir.localbroker import LocalBroker, free_port
 from isoloir.testing.plugin import RunningService, running
 from isoloir.testing.postgres import DatabaseFactory
 from isoloir.testing.tokens import Tokens
@@ -252,3 +254,29 @@ async def sql(svc: RunningService, statement: str, **params: Any) -> Any:
 
 async def settle() -> None:
     await asyncio.sleep(0)
+
+
+@asynccontextmanager
+async def served_service(
+    broker: LocalBroker, databases: DatabaseFactory, **overrides: Any
+) -> AsyncIterator[RunningService]:
+    """Run consent-svc with uvicorn on a free port; the client talks to it over the socket."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = await consent_settings(broker, databases, public_base_url=base, **overrides)
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return server.started
+
+    await eventually(started, timeout=60)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            yield RunningService(app=app, client=client, settings=settings)
+    finally:
+        server.should_exit = True
+        await task

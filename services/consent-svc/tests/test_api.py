@@ -74,13 +74,14 @@ class TestPurposes:
         duplicate = await svc.client.post(
             f"/v1/campaigns/{campaign}/purposes",
             json={
-                **{k: "x" for k in ("label_fr", "label_en", "description_fr", "description_en")},
+                **dict.fromkeys(("label_fr", "label_en", "description_fr", "description_en"), "x"),
                 "key": "events",
             },
             headers=manager(tokens, campaign),
         )
 
-        assert patched.status_code == 200 and read.json()["label_en"] == "Meetings"
+        assert patched.status_code == 200
+        assert read.json()["label_en"] == "Meetings"
         assert read.json()["label_fr"] == "Lettre d'information"
         problem(duplicate, 409)
 
@@ -338,7 +339,7 @@ class TestIsolation:
             f"/v1/campaigns/{campaign}/contacts/{contact}/consents/history",
             headers=manager(tokens, campaign),
         )
-        assert [e["id"] for e in history.json()][0] == entry["id"]
+        assert next(e["id"] for e in history.json()) == entry["id"]
         assert (
             await svc.client.get(
                 f"/v1/campaigns/{campaign}/ledger/verify", headers=manager(tokens, campaign)

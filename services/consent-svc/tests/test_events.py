@@ -146,7 +146,9 @@ class TestContactEvents:
 
         await eventually(forgotten, timeout=15)
         [entry] = await entries_of(svc, campaign)
-        assert entry.contact_id is None and entry.note is None and entry.erased_at is not None
+        assert entry.contact_id is None
+        assert entry.note is None
+        assert entry.erased_at is not None
         assert entry.personal_salt is None
         assert (await verify(svc, tokens, campaign))["ok"] is True
 
@@ -172,9 +174,8 @@ class TestContactEvents:
 
         entries = await entries_of(svc, campaign)
         assert [e.state for e in entries] == ["granted", "withdrawn"]
-        assert (
-            entries[1].method == "staff_entry" and entries[1].reason == "contact_rejected:invalid"
-        )
+        assert entries[1].method == "staff_entry"
+        assert entries[1].reason == "contact_rejected:invalid"
         assert withdrawn.payload["optout_seq"] > 0
         assert (await verify(svc, tokens, campaign))["ok"] is True
 
@@ -190,11 +191,13 @@ class TestRightsRequests:
             svc, "access", campaign_id=None, **support.hashes(svc, email=email)
         )
 
-        assert ack["service"] == "consent" and ack["outcome"] == "done"
+        assert ack["service"] == "consent"
+        assert ack["outcome"] == "done"
         [exported] = ack["export"]["campaigns"]
         assert exported["campaign_id"] == str(campaign)
         [entry] = exported["entries"]
-        assert entry["contact_id"] == str(contact) and entry["note"] == "met at the market"
+        assert entry["contact_id"] == str(contact)
+        assert entry["note"] == "met at the market"
         assert ack["export"]["notices"][entry["notice_sha256"]] == support.NOTICE["text"]
 
     async def test_a_request_about_nobody_known_says_nothing_is_held(

@@ -13,9 +13,9 @@ import support
 from pages_support import FORM_TYPE, open_form, proposed_contact, submissions, submit
 from support import manager
 
-from consent_svc.models import FormVersion, Submission
-from isoloir.events import contacts
+from consent_svc.models import FormVersion
 from isoloir.db import utcnow
+from isoloir.events import contacts
 from isoloir.localbroker import LocalBroker
 from isoloir.testing.plugin import RunningService
 from isoloir.testing.postgres import DatabaseFactory
@@ -63,11 +63,10 @@ class TestRendering:
         french, _ = await open_form(svc, form_id)
         english, _ = await open_form(svc, form_id, lang="en")
 
-        assert (
-            '<html lang="fr">' in french
-            and "J&#39;accepte d&#39;être contacté(e) par e-mail" in french
-        )
-        assert '<html lang="en">' in english and "I agree to be contacted by email" in english
+        assert '<html lang="fr">' in french
+        assert "J&#39;accepte d&#39;être contacté(e) par e-mail" in french
+        assert '<html lang="en">' in english
+        assert "I agree to be contacted by email" in english
         assert "Stay informed" in english
 
     async def test_the_page_loads_nothing_from_elsewhere_and_runs_no_script(
@@ -116,8 +115,10 @@ class TestSubmission:
             "newsletter",
             "granted",
         )
-        assert entry["method"] == "web_form" and entry["collector"] == "self"
-        assert entry["form_id"] == form_id and entry["form_version"] == 1
+        assert entry["method"] == "web_form"
+        assert entry["collector"] == "self"
+        assert entry["form_id"] == form_id
+        assert entry["form_version"] == 1
         assert entry["notice_sha256"] == version.notice_fr_sha256
         assert entry["ip_address"] == "127.0.0.1"
         assert entry["user_agent"].startswith("python-httpx")
@@ -366,7 +367,8 @@ class TestAbuse:
         async with svc.kernel.sessionmaker() as session:
             buckets = list(await session.scalars(sa.text("SELECT bucket FROM consent_rate_limits")))
 
-        assert buckets and all(re.fullmatch(r"[0-9a-f]{64}", b) for b in buckets)
+        assert buckets
+        assert all(re.fullmatch(r"[0-9a-f]{64}", b) for b in buckets)
 
     async def test_a_closed_form_takes_no_more_submissions(
         self, svc: RunningService, tokens: Tokens

@@ -76,8 +76,10 @@ class TestEntries:
 
         assert response.status_code == 201, response.text
         entry = response.json()
-        assert entry["seq"] == 1 and entry["state"] == "granted"
-        assert entry["method"] == "canvassing" and entry["collector"] == staff
+        assert entry["seq"] == 1
+        assert entry["state"] == "granted"
+        assert entry["method"] == "canvassing"
+        assert entry["collector"] == staff
         assert entry["occurred_at"].startswith("2026-11-20T09:15:00")
         notice = await svc.client.get(
             f"/v1/campaigns/{campaign}/notices/{entry['notice_sha256']}",
@@ -108,7 +110,7 @@ class TestEntries:
     async def test_a_withdrawal_takes_the_next_opt_out_number(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
-        campaign, entries = await campaign_with_entries(svc, tokens, count=2)
+        _campaign, entries = await campaign_with_entries(svc, tokens, count=2)
 
         watermark = await svc.client.get(
             "/v1/optout-watermark", headers=tokens.headers(campaign_id=None, roles=["ops_viewer"])
@@ -128,7 +130,8 @@ class TestVerification:
         report = await verify(svc, tokens, campaign)
 
         assert report["ok"] is True
-        assert report["entries_checked"] == 4 and report["head_seq"] == 4
+        assert report["entries_checked"] == 4
+        assert report["head_seq"] == 4
         assert report["first_failure"] is None
 
     @pytest.mark.parametrize(
@@ -269,4 +272,5 @@ class TestConcurrentAppends:
 
         report = await verify(svc, tokens, campaign)
         assert sorted(seqs) == list(range(1, 41))
-        assert report["ok"] is True and report["entries_checked"] == 40
+        assert report["ok"] is True
+        assert report["entries_checked"] == 40

@@ -154,7 +154,8 @@ class TestUnsubscribe:
         assert (await states(svc, tokens, campaign_b, contact_b))["email:newsletter"] == "withdrawn"
         assert (await states(svc, tokens, campaign_b, contact_b))["sms:newsletter"] == "granted"
         assert check.json() == {"listed": True, "email_listed": True, "phone_listed": True}
-        assert added.payload["source"] == "party_unsubscribe" and added.payload["optout_seq"] > 0
+        assert added.payload["source"] == "party_unsubscribe"
+        assert added.payload["optout_seq"] > 0
         assert set(added.payload) >= {"email_hash", "phone_hash"}
 
 
@@ -198,7 +199,8 @@ class TestPreferenceCentre:
         assert page.text.count('type="checkbox"') == 2
         assert 'value="email:newsletter" checked' in page.text
         assert 'value="sms:newsletter">' in page.text
-        assert "accepté" in page.text and "retiré" in page.text
+        assert "accepté" in page.text
+        assert "retiré" in page.text
 
     async def test_changes_are_recorded_with_their_evidence(
         self, svc: RunningService, tokens: Tokens
@@ -226,7 +228,8 @@ class TestPreferenceCentre:
         )
         latest = {e["channel"]: e for e in history.json()}
         assert latest["sms"]["method"] == "preference_centre"
-        assert latest["sms"]["notice_sha256"] and latest["sms"]["form_version"] == 1
+        assert latest["sms"]["notice_sha256"]
+        assert latest["sms"]["form_version"] == 1
         assert latest["email"]["method"] == "preference_centre"
         assert latest["email"]["ip_address"] == "127.0.0.1"
         assert await pending_outbox(svc, "consent.withdrawn") == 0
