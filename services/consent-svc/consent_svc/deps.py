@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 
 from consent_svc.config import ConsentSettings
 from consent_svc.ledger import LedgerWriter
-from isoloir import auth
+from isoloir import auth, problems
 from isoloir.db import utcnow
 from isoloir.http import SessionDep
 from isoloir.service import KernelDep
@@ -24,7 +26,23 @@ Manager = Annotated[auth.Principal, Depends(auth.require_campaign(*MANAGERS))]
 Recorder = Annotated[auth.Principal, Depends(auth.require_campaign(*RECORDERS))]
 EvidenceReader = Annotated[auth.Principal, Depends(auth.require_campaign(*EVIDENCE_READERS))]
 StateReader = Annotated[auth.Principal, Depends(auth.require_campaign(*STATE_READERS))]
-PartyAdmin = Annotated[auth.Principal, Depends(auth.require_roles(R.PARTY_ADMIN))]
+
+
+def require_party() -> Callable[..., Any]:
+    """Return a dependency for `/parties/{party_id}/...` routes: that party's administrators."""
+
+    async def _check(
+        party_id: uuid.UUID,
+        principal: Annotated[auth.Principal, Depends(auth.require_roles(R.PARTY_ADMIN))],
+    ) -> auth.Principal:
+        if principal.party_id != str(party_id):
+            raise problems.Forbidden("this token is not valid for this party")
+        return principal
+
+    return _check
+
+
+PartyAdmin = Annotated[auth.Principal, Depends(require_party())]
 AnyStaff = Annotated[auth.Principal, Depends(auth.authenticate)]
 
 

@@ -172,7 +172,7 @@ class TestOppositionList:
             headers={**manager(tokens, campaign), "content-type": "text/csv"},
         )
         exported = await svc.client.get(
-            "/v1/opposition/export",
+            f"/v1/parties/{tokens.party_id}/opposition/export",
             headers=tokens.headers(campaign_id=None, roles=["party_admin"]),
         )
 
@@ -289,14 +289,25 @@ class TestRoles:
 
         problem(response, 403)
 
-    async def test_party_routes_need_a_party_administrator(
+    async def test_party_routes_need_an_administrator_of_that_party(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
-        response = await svc.client.get(
-            "/v1/opposition/export", headers=manager(tokens, uuid.uuid4())
+        url = f"/v1/parties/{tokens.party_id}/opposition/export"
+
+        manager_token = await svc.client.get(url, headers=manager(tokens, uuid.uuid4()))
+        other_party = await svc.client.get(
+            url,
+            headers=tokens.headers(
+                campaign_id=None, roles=["party_admin"], party_id=str(uuid.uuid4())
+            ),
+        )
+        own_party = await svc.client.get(
+            url, headers=tokens.headers(campaign_id=None, roles=["party_admin"])
         )
 
-        problem(response, 403)
+        problem(manager_token, 403)
+        problem(other_party, 403)
+        assert own_party.status_code == 200
 
 
 class TestIsolation:
@@ -350,7 +361,7 @@ class TestIsolation:
         checked = await isolation.assert_token_required(svc.client, svc.app)
 
         assert "GET /v1/optout-watermark" in checked
-        assert "POST /v1/opposition/import" in checked
+        assert "POST /v1/parties/{party_id}/opposition/import" in checked
         assert not any(c.split()[1].startswith(("/f/", "/p/", "/u/")) for c in checked)
 
     async def test_voter_pages_are_marked_public_in_the_contract(self, svc: RunningService) -> None:

@@ -274,3 +274,33 @@ class TestConcurrentAppends:
         assert sorted(seqs) == list(range(1, 41))
         assert report["ok"] is True
         assert report["entries_checked"] == 40
+
+
+class TestEmbeddedDatabase:
+    async def test_the_ledger_works_and_verifies_on_sqlite(
+        self, broker: LocalBroker, databases: DatabaseFactory, tokens: Tokens, tmp_path: Any
+    ) -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'consent.db'}"
+        async with support.consent_service(broker, databases, database_url=url) as lite:
+            campaign = uuid.uuid4()
+            await support.purpose(lite, tokens, campaign)
+            contact = await support.known_contact(lite, campaign, email="lite@example.org")
+            results = await asyncio.gather(
+                *(
+                    support.grant(lite, tokens, campaign, contact, channel=channel)
+                    for channel in ("email", "sms", "phone")
+                )
+            )
+            withdrawn = await support.grant(
+                lite, tokens, campaign, contact, state="withdrawn", notice=None
+            )
+
+            report = await verify(lite, tokens, campaign)
+            watermark = await lite.client.get(
+                "/v1/optout-watermark", headers=manager(tokens, campaign)
+            )
+
+        assert sorted(r["seq"] for r in results) == [1, 2, 3]
+        assert report["ok"] is True
+        assert report["entries_checked"] == 4
+        assert watermark.json()["optout_seq"] == withdrawn["optout_seq"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -12,7 +13,9 @@ import support
 from pages_support import FORM_TYPE, csrf_of, preference_path, states, unsubscribe_path
 from support import manager
 
-from isoloir.db import outbox_table
+from consent_svc import links
+from isoloir import signing
+from isoloir.db import outbox_table, utcnow
 from isoloir.localbroker import LocalBroker
 from isoloir.testing.plugin import RunningService
 from isoloir.testing.postgres import DatabaseFactory
@@ -258,3 +261,28 @@ class TestPreferenceCentre:
 
         assert response.status_code == 404
         assert other_campaign != campaign
+
+
+class TestLinkExpiry:
+    async def test_an_expired_preference_link_opens_nothing(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaign, contact = await granted_contact(svc, tokens)
+        expired = signing.sign_link(
+            secret=svc.settings.link_secret,  # type: ignore[attr-defined]
+            purpose=links.PREFERENCES,
+            claims={"cmp": str(campaign), "c": str(contact)},
+            ttl=timedelta(seconds=-1),
+        )
+        fresh, expires_at = links.preference_link(
+            svc.settings,  # type: ignore[arg-type]
+            campaign_id=campaign,
+            contact_id=contact,
+        )
+
+        response = await svc.client.get(f"/p/{expired}")
+
+        assert response.status_code == 403
+        assert "expiré" in response.text
+        assert expires_at > utcnow() + timedelta(days=29)
+        assert (await svc.client.get("/p/" + fresh.split("/p/", 1)[1])).status_code == 200

@@ -28,7 +28,9 @@ from isoloir.http import SessionDep
 campaign_router = service.json_router(
     prefix="/v1/campaigns/{campaign_id}/opposition", tags=["opposition list"]
 )
-party_router = service.json_router(prefix="/v1/opposition", tags=["opposition list"])
+party_router = service.json_router(
+    prefix="/v1/parties/{party_id}/opposition", tags=["opposition list"]
+)
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 IMPORT_LIMIT = 20 * 1024 * 1024
@@ -185,7 +187,11 @@ async def export_campaign(
 
 @party_router.post("/check", responses=problems.responses(problems.Forbidden))
 async def check_party(
-    body: CheckBody, principal: PartyAdmin, session: SessionDep, settings: SettingsDep
+    party_id: uuid.UUID,
+    body: CheckBody,
+    principal: PartyAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CheckResult:
     """Tell whether an email or phone is on the opposition list (nothing is stored)."""
     return await _check(session, settings, body)
@@ -198,6 +204,7 @@ async def check_party(
     max_body_size=IMPORT_LIMIT,
 )
 async def import_party(
+    party_id: uuid.UUID,
     request: Request,
     principal: PartyAdmin,
     session: SessionDep,
@@ -209,6 +216,6 @@ async def import_party(
 
 
 @party_router.get("/export", responses={**problems.responses(problems.Forbidden), **_CSV})
-async def export_party(principal: PartyAdmin, session: SessionDep) -> Response:
+async def export_party(party_id: uuid.UUID, principal: PartyAdmin, session: SessionDep) -> Response:
     """Return the opposition list as CSV (kind,hash)."""
     return await _export(session)
