@@ -66,12 +66,10 @@ async def on_contact_merged(payload: contacts.ContactMerged, *, ctx: EventContex
 
 
 async def on_contact_rejected(payload: contacts.ContactRejected, *, ctx: EventContext) -> None:
-    """A proposed contact was not created: withdraw its live consents, then erase the person.
-
-    The withdrawal entries (method staff_entry, collector system:contacts-svc, reason
-    contact_rejected:<why>) record that these consents never took effect, without rewriting
-    the entries that evidenced them.
-    """
+    """Withdraw the live consents of a proposed contact that was not created, then erase it."""
+    # Withdrawal entries (method staff_entry, collector system:contacts-svc, reason
+    # contact_rejected:<why>) record that these consents never took effect, without rewriting
+    # the entries that evidenced them.
     writer = LedgerWriter(session=ctx.session, outbox=ctx.outbox, now=ctx.now)
     rows = await repository.current_states(
         ctx.session, campaign_id=payload.campaign_id, contact_id=payload.proposed_id

@@ -45,10 +45,8 @@ async def record_merge(
     kept_id: uuid.UUID,
     now: datetime,
 ) -> None:
-    """Alias a duplicate to the kept contact; move its newer current states over.
-
-    Ledger entries are never rewritten: history reads follow the alias instead.
-    """
+    """Alias a duplicate to the kept contact and move its newer current states over."""
+    # Ledger entries are never rewritten: history reads follow the alias instead.
     if duplicate_id == kept_id:
         return
     stmt = (
@@ -95,10 +93,7 @@ async def record_merge(
 async def forget(
     session: AsyncSession, *, campaign_id: uuid.UUID, contact_ids: set[uuid.UUID], now: datetime
 ) -> int:
-    """Erase a person: personal evidence, contact link, states and projection; keep the chain.
-
-    Return how many ledger entries were erased.
-    """
+    """Erase a person's evidence, states and projection (the chain stays); return entries erased."""
     ids = list(contact_ids)
     if not ids:
         return 0

@@ -25,11 +25,9 @@ async def hit(
     limit: int,
     now: datetime,
 ) -> bool:
-    """Count one request of this client in this minute; tell whether it is within the limit.
-
-    The IP is stored only as a keyed hash; the count is committed at once, even when the
-    request is then refused.
-    """
+    """Count one request of this client in this minute; tell whether it is within the limit."""
+    # The IP is kept only as a keyed hash, and the count is committed in a transaction of its
+    # own so that it stands even when the request is then refused.
     bucket = keyed_hash(secret=secret, value=f"rate:{scope}:{client_ip}")
     window = now.replace(second=0, microsecond=0)
     async with db.transaction(sessionmaker) as session:
