@@ -58,7 +58,7 @@ async def pending_outbox(svc: RunningService, event_type: str) -> int:
 
 
 class TestUnsubscribe:
-    async def test_r4_the_link_shows_a_confirmation_and_changes_nothing(
+    async def test_r04_the_link_shows_a_confirmation_and_changes_nothing(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign, contact = await granted_contact(svc, tokens)
@@ -73,7 +73,7 @@ class TestUnsubscribe:
             "sms:newsletter": "granted",
         }
 
-    async def test_r4_a_one_click_post_withdraws_the_channel_at_once_and_publishes_first(
+    async def test_r04_a_one_click_post_withdraws_the_channel_at_once_and_publishes_first(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign, contact = await granted_contact(svc, tokens)
@@ -90,7 +90,7 @@ class TestUnsubscribe:
         # Acknowledged only once published: nothing of it is left in the outbox.
         assert await pending_outbox(svc, "consent.withdrawn") == 0
 
-    async def test_r4_the_withdrawal_is_on_the_topic_with_an_opt_out_number_under_the_watermark(
+    async def test_r04_the_withdrawal_is_on_the_topic_with_an_opt_out_number_under_the_watermark(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign, contact = await granted_contact(svc, tokens)
@@ -106,7 +106,7 @@ class TestUnsubscribe:
         assert event.payload["method"] == "unsubscribe_link"
         assert 0 < event.payload["optout_seq"] <= watermark.json()["optout_seq"]
 
-    async def test_r4_the_confirmation_form_needs_its_csrf_token(
+    async def test_r04_the_confirmation_form_needs_its_csrf_token(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign, contact = await granted_contact(svc, tokens)
@@ -117,7 +117,7 @@ class TestUnsubscribe:
         assert response.status_code == 403
         assert (await states(svc, tokens, campaign, contact))["email:newsletter"] == "granted"
 
-    async def test_r4_a_forged_or_altered_link_is_refused(
+    async def test_r04_a_forged_or_altered_link_is_refused(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign, contact = await granted_contact(svc, tokens)
@@ -130,7 +130,7 @@ class TestUnsubscribe:
         assert (get.status_code, post.status_code) == (403, 403)
         assert (await states(svc, tokens, campaign, contact))["email:newsletter"] == "granted"
 
-    async def test_r4_choosing_the_whole_party_withdraws_every_campaign_and_opposes(
+    async def test_r04_choosing_the_whole_party_withdraws_every_campaign_and_opposes(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         email = f"{uuid.uuid4().hex[:8]}@example.org"
@@ -163,7 +163,7 @@ class TestUnsubscribe:
 
 
 class TestUnsubscribeWithoutBroker:
-    async def test_r4_when_the_broker_is_down_the_page_says_registered_not_done(
+    async def test_r04_when_the_broker_is_down_the_page_says_registered_not_done(
         self, own_broker: LocalBroker, databases: DatabaseFactory, tokens: Tokens
     ) -> None:
         async with support.consent_service(own_broker, databases, ack_timeout_seconds=1.0) as svc:

@@ -382,7 +382,7 @@ class TestR3FormNotices:
             ),
         ],
     )
-    async def test_r3_publishing_with_a_missing_notice_is_refused_with_the_list(
+    async def test_r03_publishing_with_a_missing_notice_is_refused_with_the_list(
         self, svc: RunningService, tokens: Tokens, missing: list[str], extra: dict[str, Any]
     ) -> None:
         campaign = uuid.uuid4()
@@ -404,7 +404,7 @@ class TestR3FormNotices:
         page = await svc.client.get(f"/f/{form_id}")
         assert page.status_code == 404
 
-    async def test_r3_a_complete_form_publishes_and_its_page_states_every_notice(
+    async def test_r03_a_complete_form_publishes_and_its_page_states_every_notice(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         campaign = uuid.uuid4()
