@@ -176,6 +176,8 @@ async def request(
             field=f"asks.{i}.call_window",
         )
     contact = await known(session, campaign_id=campaign_id, contact_id=body.contact_id)
+    # The chain head's lock also serialises concurrent requests, so two cannot both be first.
+    await writer.lock([campaign_id])
     if contact.kind == "occasional":
         ids = await repository.alias_ids(
             session, campaign_id=campaign_id, contact_id=contact.contact_id

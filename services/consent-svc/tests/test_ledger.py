@@ -304,3 +304,31 @@ class TestEmbeddedDatabase:
         assert report["ok"] is True
         assert report["entries_checked"] == 4
         assert watermark.json()["optout_seq"] == withdrawn["optout_seq"] == 1
+
+
+class TestOptoutNumbers:
+    async def test_concurrent_opt_outs_in_several_campaigns_are_numbered_without_gaps(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaigns = [uuid.uuid4(), uuid.uuid4()]
+        people = []
+        for campaign in campaigns:
+            await support.purpose(svc, tokens, campaign)
+            people += [(campaign, await support.known_contact(svc, campaign)) for _ in range(3)]
+        watermark_url = "/v1/optout-watermark"
+        before = (await svc.client.get(watermark_url, headers=manager(tokens, campaigns[0]))).json()
+
+        results = await asyncio.gather(
+            *(
+                support.grant(
+                    svc, tokens, campaign, contact, channel=channel, state="withdrawn", notice=None
+                )
+                for campaign, contact in people
+                for channel in ("email", "sms", "phone")
+            )
+        )
+        after = (await svc.client.get(watermark_url, headers=manager(tokens, campaigns[0]))).json()
+
+        numbers = sorted(r["optout_seq"] for r in results)
+        assert numbers == list(range(before["optout_seq"] + 1, after["optout_seq"] + 1))
+        assert len(numbers) == 18

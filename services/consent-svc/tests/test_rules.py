@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -424,3 +425,26 @@ class TestR3FormNotices:
             "Liste électorale de 2026",
         ):
             assert text in page.text, text
+
+
+class TestR12UnderConcurrency:
+    async def test_r12_concurrent_requests_to_an_occasional_contact_let_only_one_through(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaign, contact = await setup(svc, tokens, kind="occasional")
+        ask = {"contact_id": str(contact), "asks": [{"channel": "email", "purpose": "newsletter"}]}
+
+        responses = await asyncio.gather(
+            *(
+                svc.client.post(
+                    f"/v1/campaigns/{campaign}/consent-requests",
+                    json=ask,
+                    headers=manager(tokens, campaign),
+                )
+                for _ in range(6)
+            )
+        )
+
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [201, 422, 422, 422, 422, 422]
+        assert {r.json().get("rule") for r in responses if r.status_code == 422} == {"R12"}

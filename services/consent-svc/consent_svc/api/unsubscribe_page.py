@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from consent_svc import forms, links, pages, repository, voter
+from consent_svc import forms, links, pages, repository, unsubscribing, voter
 from consent_svc.i18n import Lang
 from isoloir import db, http, service, signing
 
@@ -83,7 +83,7 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
             kept = await repository.resolve_contact(
                 session, campaign_id=claims.campaign_id, contact_id=claims.contact_id
             )
-            events = await voter.unsubscribe(
+            events = await unsubscribing.unsubscribe(
                 session,
                 outbox=kernel.outbox,
                 campaign_id=claims.campaign_id,
