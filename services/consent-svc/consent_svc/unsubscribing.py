@@ -24,10 +24,13 @@ async def unsubscribe(
     campaign_id: uuid.UUID,
     contact_id: uuid.UUID,
     channel: consent.Channel,
-    message_id: str,
+    message_id: str | None,
     whole_party: bool,
     browser: Browser | None,
     now: datetime,
+    method: consent.Method = "unsubscribe_link",
+    collector: str = "self",
+    note: str | None = None,
 ) -> list[Envelope]:
     """Withdraw a channel for this campaign, or for every campaign plus the opposition list."""
     contact = await repository.known_contact(
@@ -49,14 +52,15 @@ async def unsubscribe(
             if row.channel != channel or row.state not in LIVE:
                 continue
             evidence = Evidence(
-                method="unsubscribe_link",
-                collector="self",
+                method=method,
+                collector=collector,
                 occurred_at=now,
                 language=browser.language if browser else None,
                 ip_address=browser.ip_address if browser else None,
                 user_agent=browser.user_agent if browser else None,
                 reason="whole_party" if whole_party else "this_campaign",
-                source_ref=f"message:{message_id}"[:100],
+                note=note,
+                source_ref=f"message:{message_id}"[:100] if message_id else None,
             )
             change = Change(
                 contact_id=target_contact,

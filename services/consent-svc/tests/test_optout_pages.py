@@ -37,11 +37,13 @@ async def granted_contact(
     tokens: Tokens,
     *,
     email: str = "lou@example.org",
+    phone: str | None = None,
     campaign: uuid.UUID | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID]:
     campaign = campaign or uuid.uuid4()
     await support.purpose(svc, tokens, campaign)
-    contact = await support.known_contact(svc, campaign, email=email, phone="0612345678")
+    phone = phone or f"0612{uuid.uuid4().int % 10**6:06d}"
+    contact = await support.known_contact(svc, campaign, email=email, phone=phone)
     await support.grant(svc, tokens, campaign, contact, channel="email")
     await support.grant(svc, tokens, campaign, contact, channel="sms")
     return campaign, contact
@@ -134,8 +136,9 @@ class TestUnsubscribe:
         self, svc: RunningService, tokens: Tokens
     ) -> None:
         email = f"{uuid.uuid4().hex[:8]}@example.org"
-        campaign_a, contact_a = await granted_contact(svc, tokens, email=email)
-        campaign_b, contact_b = await granted_contact(svc, tokens, email=email)
+        phone = f"0612{uuid.uuid4().int % 10**6:06d}"
+        campaign_a, contact_a = await granted_contact(svc, tokens, email=email, phone=phone)
+        campaign_b, contact_b = await granted_contact(svc, tokens, email=email, phone=phone)
         path = await unsubscribe_path(svc, tokens, campaign_a, contact_a)
         page = await svc.client.get(path)
 
@@ -148,7 +151,7 @@ class TestUnsubscribe:
             )
         check = await svc.client.post(
             f"/v1/campaigns/{campaign_b}/opposition/check",
-            json={"email": email, "phone": "06 12 34 56 78"},
+            json={"email": email, "phone": phone},
             headers=manager(tokens, campaign_b),
         )
 
@@ -286,3 +289,61 @@ class TestLinkExpiry:
         assert "expiré" in response.text
         assert expires_at > utcnow() + timedelta(days=29)
         assert (await svc.client.get("/p/" + fresh.split("/p/", 1)[1])).status_code == 200
+
+
+class TestChannelOptOut:
+    async def test_r04_an_sms_stop_withdraws_the_channel_for_every_purpose_once_published(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaign, contact = await granted_contact(svc, tokens)
+        await support.purpose(svc, tokens, campaign, key="events")
+        await support.grant(svc, tokens, campaign, contact, channel="sms", purpose="events")
+
+        response = await svc.client.post(
+            f"/v1/campaigns/{campaign}/contacts/{contact}/opt-outs",
+            json={"channel": "sms", "method": "sms_reply", "message_id": "sms-42"},
+            headers=manager(tokens, campaign),
+        )
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["published"] is True
+        assert body["opposition_added"] is False
+        assert sorted((e["purpose"], e["method"]) for e in body["entries"]) == [
+            ("events", "sms_reply"),
+            ("newsletter", "sms_reply"),
+        ]
+        assert await states(svc, tokens, campaign, contact) == {
+            "email:newsletter": "granted",
+            "sms:events": "withdrawn",
+            "sms:newsletter": "withdrawn",
+        }
+        assert await pending_outbox(svc, "consent.withdrawn") == 0
+
+    async def test_r04_a_party_wide_opt_out_also_opposes_the_person(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaign, contact = await granted_contact(svc, tokens, email="stop@example.org")
+
+        response = await svc.client.post(
+            f"/v1/campaigns/{campaign}/contacts/{contact}/opt-outs",
+            json={"channel": "sms", "method": "sms_reply", "whole_party": True},
+            headers=manager(tokens, campaign),
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.json()["opposition_added"] is True
+
+    async def test_an_opt_out_for_an_unknown_contact_is_a_404(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        campaign = uuid.uuid4()
+
+        response = await svc.client.post(
+            f"/v1/campaigns/{campaign}/contacts/{uuid.uuid4()}/opt-outs",
+            json={"channel": "sms", "method": "sms_reply"},
+            headers=manager(tokens, campaign),
+        )
+
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
