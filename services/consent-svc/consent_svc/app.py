@@ -5,7 +5,19 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from consent_svc import models
+from consent_svc import maintenance, metrics, models
+from consent_svc.api import (
+    form_page,
+    forms,
+    ledger,
+    links,
+    opposition,
+    optouts,
+    preference_page,
+    purposes,
+    unsubscribe_page,
+    watermark,
+)
 from consent_svc.config import ConsentSettings
 from consent_svc.handlers import HANDLERS
 from isoloir import migrations, service
@@ -29,8 +41,21 @@ def create_app(settings: ConsentSettings | None = None) -> FastAPI:
                 versions=Path(__file__).parent / "migrations",
                 metadata=models.metadata,
             ),
-            routers=[],
+            routers=[
+                purposes.router,
+                forms.router,
+                ledger.router,
+                optouts.router,
+                links.router,
+                opposition.campaign_router,
+                opposition.party_router,
+                watermark.router,
+                form_page.router,
+                preference_page.router,
+                unsubscribe_page.router,
+            ],
             handlers=HANDLERS,
+            hooks=[metrics.hook, maintenance.hook],
         )
     )
 
