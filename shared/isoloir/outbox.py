@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -106,6 +107,7 @@ class Relay:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._published = asyncio.Condition()
+        self._counted_at = 0.0
         self.healthy = False
 
     def wake(self) -> None:
@@ -189,7 +191,10 @@ class Relay:
             self.metrics.events_published.labels(row.event_type).inc()
         async with self._published:
             self._published.notify_all()
-        await self._update_pending_gauge()
+        if len(rows) < BATCH_SIZE:
+            self.metrics.outbox_pending.set(0)
+        else:
+            await self._update_pending_gauge()
         return len(rows)
 
     async def _elected(self, session: AsyncSession) -> bool:
@@ -199,6 +204,10 @@ class Relay:
         return bool(got)
 
     async def _update_pending_gauge(self) -> None:
+        # A backlog is being drained: count it, but not on every round.
+        if time.monotonic() - self._counted_at < 5.0:
+            return
+        self._counted_at = time.monotonic()
         async with self.sessionmaker() as session:
             count = await session.scalar(sa.select(sa.func.count()).select_from(outbox_table))
         self.metrics.outbox_pending.set(count or 0)

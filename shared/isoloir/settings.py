@@ -61,6 +61,7 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
     relay_poll_seconds: float = Field(default=0.5, gt=0)
+    relay_linger_seconds: float = Field(default=0.005, ge=0, le=1)
     consumer_poll_ms: int = Field(default=200, ge=10)
     broker_keeps_state: bool = Field(
         default=True,

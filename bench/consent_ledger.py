@@ -1,7 +1,7 @@
 """Measure the ledger on PostgreSQL: appends through the API, then a full chain verification.
 
 Run by hand (not part of the test suite):
-    uv run python services/consent-svc/bench/ledger.py --entries 5000 --concurrency 16
+    uv run python bench/consent_ledger.py --entries 5000 --concurrency 16
 It starts its own broker, creates and drops a database of its own, and prints the rates.
 """
 
