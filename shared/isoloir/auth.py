@@ -25,6 +25,7 @@ from isoloir import problems
 from isoloir.consumer import EventContext
 from isoloir.db import is_sqlite, revoked_subjects_table, utcnow
 from isoloir.events.staff import StaffRevoked
+from isoloir.http import SessionDep
 from isoloir.settings import ServiceSettings
 
 ALGORITHM = "EdDSA"
@@ -157,14 +158,14 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from /v1/auth/l
 async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
 ) -> Principal:
     """Return the caller, or refuse: no token, bad token, expired, or revoked."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise problems.Unauthorized("a bearer token is required")
-    kernel = request.app.state.kernel
-    principal = decode_token(credentials.credentials, settings=kernel.settings)
-    async with kernel.sessionmaker() as session:
-        revoked = await revoked_at(session, principal.subject)
+    principal = decode_token(credentials.credentials, settings=request.app.state.kernel.settings)
+    # The request's own session: one connection and one transaction per request.
+    revoked = await revoked_at(session, principal.subject)
     if revoked is not None and principal.issued_at <= revoked:
         raise problems.Unauthorized("the token has been revoked")
     return principal

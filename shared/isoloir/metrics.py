@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -14,6 +14,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
@@ -99,29 +100,58 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def route_template(request: Request) -> str:
+def route_template(scope: Scope) -> str:
     """Return the matched route's path template (never the raw path: it may carry tokens)."""
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    return str(getattr(scope.get("route"), "path", "unmatched"))
+
+
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_access = logging.getLogger("isoloir.access")
+
+
+class ObserveRequests:
+    """Count, time and log every request by route template (a plain ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = route_template(scope)
+            method = scope["method"]
+            self.metrics.http_requests.labels(method, route, str(status)).inc()
+            self.metrics.http_duration.labels(method, route).observe(elapsed)
+            if scope["path"] not in _QUIET_PATHS:
+                _access.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                    },
+                )
 
 
 def install(app: FastAPI, metrics: Metrics) -> None:
-    """Count and time every request, and serve /metrics."""
-
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = route_template(request)
-            metrics.http_requests.labels(request.method, route, str(status)).inc()
-            metrics.http_duration.labels(request.method, route).observe(time.perf_counter() - start)
+    """Count, time and log every request, and serve /metrics."""
+    app.add_middleware(ObserveRequests, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:

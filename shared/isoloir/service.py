@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -138,7 +137,6 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     for router in definition.routers:
         app.include_router(router, max_body_size=limit)
     _refuse_plain_routes(app)
-    _log_requests(app)
     metrics.install(app, service_metrics)
     app.add_middleware(ProblemTooLarge)
     return app
@@ -152,31 +150,6 @@ def _refuse_plain_routes(app: FastAPI) -> None:
                 f"route {context.path} must use isoloir.http.JsonRoute "
                 "(APIRouter(route_class=JsonRoute)) so content types are checked"
             )
-
-
-_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-def _log_requests(app: FastAPI) -> None:
-    access = logging.getLogger("isoloir.access")
-
-    @app.middleware("http")
-    async def _access_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        if request.url.path not in _QUIET_PATHS:
-            access.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "route": metrics.route_template(request),
-                    "status": response.status_code,
-                    "ms": round((time.perf_counter() - start) * 1000, 1),
-                },
-            )
-        return response
 
 
 def get_kernel(request: Request) -> Kernel:
