@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from contacts_svc import models
+from contacts_svc.api import ROUTERS
 from contacts_svc.config import ContactsSettings
 from contacts_svc.handlers import HANDLERS
 from isoloir import migrations, service
@@ -29,7 +30,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
                 versions=Path(__file__).parent / "migrations",
                 metadata=models.metadata,
             ),
-            routers=[],
+            routers=ROUTERS,
             handlers=HANDLERS,
         )
     )

@@ -1,0 +1,5 @@
+"""HTTP routes of contacts-svc, one module per resource."""
+
+from contacts_svc.api import auth, campaigns, parties
+
+ROUTERS = [auth.router, parties.router, campaigns.router]

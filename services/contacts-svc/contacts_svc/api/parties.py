@@ -1,0 +1,145 @@
+"""Party-level routes: the party, its campaigns and staff accounts (party administrators)."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from contacts_svc import repository, staff, tenants
+from contacts_svc.deps import PartyAdmin, SettingsDep
+from contacts_svc.models import Campaign, Party, StaffMember
+from contacts_svc.schemas import CampaignIn, CampaignOut, PartyIn, PartyOut, StaffIn, StaffOut
+from isoloir import db, problems, service
+from isoloir.http import SessionDep
+
+router = service.json_router(prefix="/v1/parties/{party_id}", tags=["parties"])
+
+
+async def _party(session: SessionDep, party_id: uuid.UUID) -> Party:
+    found = await repository.party(session, party_id)
+    if found is None:
+        raise problems.NotFound("the party is not registered yet (PUT /v1/parties/{party_id})")
+    return found
+
+
+@router.put("", responses=problems.responses(problems.Forbidden))
+async def register_party(
+    party_id: uuid.UUID, body: PartyIn, principal: PartyAdmin, session: SessionDep
+) -> PartyOut:
+    """Register the party, or rename it."""
+    party = await repository.party(session, party_id)
+    if party is None:
+        party = Party(id=party_id, name=body.name, created_at=db.utcnow())
+    party.name = body.name
+    session.add(party)
+    await session.flush()
+    return PartyOut(id=party.id, name=party.name, created_at=party.created_at)
+
+
+@router.get("", responses=problems.responses(problems.Forbidden, problems.NotFound))
+async def read_party(party_id: uuid.UUID, principal: PartyAdmin, session: SessionDep) -> PartyOut:
+    """Read the party."""
+    party = await _party(session, party_id)
+    return PartyOut(id=party.id, name=party.name, created_at=party.created_at)
+
+
+@router.post(
+    "/campaigns",
+    status_code=201,
+    responses=problems.responses(problems.Forbidden, problems.NotFound),
+)
+async def create_campaign(
+    party_id: uuid.UUID,
+    body: CampaignIn,
+    principal: PartyAdmin,
+    session: SessionDep,
+    kernel: service.KernelDep,
+) -> CampaignOut:
+    """Create a campaign (a tenant) of the party."""
+    party = await _party(session, party_id)
+    campaign = await tenants.create_campaign(
+        session, kernel.outbox, party=party, body=body, now=db.utcnow()
+    )
+    return tenants.campaign_out(campaign, party)
+
+
+@router.get("/campaigns", responses=problems.responses(problems.Forbidden, problems.NotFound))
+async def list_campaigns(
+    party_id: uuid.UUID, principal: PartyAdmin, session: SessionDep
+) -> list[CampaignOut]:
+    """List the party's campaigns."""
+    party = await _party(session, party_id)
+    rows = await session.scalars(
+        sa.select(Campaign).where(Campaign.party_id == party_id).order_by(Campaign.created_at)  # type: ignore[arg-type]
+    )
+    return [tenants.campaign_out(c, party) for c in rows]
+
+
+def _staff_out(account: StaffMember, roles: list[str] | None = None) -> StaffOut:
+    return StaffOut(
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
+        party_admin=account.party_admin,
+        active=account.active,
+        roles=roles or [],  # type: ignore[arg-type]
+    )
+
+
+@router.post(
+    "/staff",
+    status_code=201,
+    responses=problems.responses(problems.Forbidden, problems.NotFound, problems.Conflict),
+)
+async def create_staff(
+    party_id: uuid.UUID,
+    body: StaffIn,
+    principal: PartyAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> StaffOut:
+    """Create a staff account of the party (strong password required)."""
+    await _party(session, party_id)
+    account = await staff.create_account(
+        session,
+        settings=settings,
+        party_id=party_id,
+        email=str(body.email),
+        display_name=body.display_name,
+        password=body.password,
+        party_admin=body.party_admin,
+        now=db.utcnow(),
+    )
+    return _staff_out(account)
+
+
+@router.get("/staff", responses=problems.responses(problems.Forbidden))
+async def list_staff(
+    party_id: uuid.UUID, principal: PartyAdmin, session: SessionDep
+) -> list[StaffOut]:
+    """List the party's staff accounts."""
+    rows = await session.scalars(
+        sa.select(StaffMember).where(StaffMember.party_id == party_id).order_by(StaffMember.email)  # type: ignore[arg-type]
+    )
+    return [_staff_out(a) for a in rows]
+
+
+@router.post(
+    "/staff/{staff_id}/deactivate",
+    responses=problems.responses(problems.Forbidden, problems.NotFound),
+)
+async def deactivate_staff(
+    party_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    principal: PartyAdmin,
+    session: SessionDep,
+    kernel: service.KernelDep,
+    settings: SettingsDep,
+) -> StaffOut:
+    """Deactivate an account: its tokens are refused by every service at once."""
+    account = await repository.staff(session, party_id=party_id, staff_id=staff_id)
+    await staff.deactivate(
+        session, outbox=kernel.outbox, settings=settings, account=account, now=db.utcnow()
+    )
+    return _staff_out(account)
