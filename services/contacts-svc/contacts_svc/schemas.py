@@ -105,7 +105,7 @@ class LoginIn(Strict):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_at: datetime
     campaign_id: uuid.UUID | None
     roles: list[Role]

@@ -12,11 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contacts_svc.app import create_app  # noqa: E402
-from contacts_svc.config import ContactsSettings  # noqa: E402
-from isoloir.testing.plugin import RunningService, running  # noqa: E402
-from isoloir.testing.tokens import Tokens  # noqa: E402
-from world import World  # noqa: E402
+from world import World
+
+from contacts_svc.app import create_app
+from contacts_svc.config import ContactsSettings
+from isoloir.testing.plugin import RunningService, running
+from isoloir.testing.tokens import Tokens
 
 
 @pytest.fixture

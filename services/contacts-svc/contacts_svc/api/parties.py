@@ -6,10 +6,19 @@ import uuid
 
 import sqlalchemy as sa
 
-from contacts_svc import repository, staff, tenants
+from contacts_svc import files, repository, reuse, staff, tenants
 from contacts_svc.deps import PartyAdmin, SettingsDep
 from contacts_svc.models import Campaign, Party, StaffMember
-from contacts_svc.schemas import CampaignIn, CampaignOut, PartyIn, PartyOut, StaffIn, StaffOut
+from contacts_svc.schemas import (
+    CampaignIn,
+    CampaignOut,
+    PartyIn,
+    PartyOut,
+    ReuseIn,
+    ReuseOut,
+    StaffIn,
+    StaffOut,
+)
 from isoloir import db, problems, service
 from isoloir.http import SessionDep
 
@@ -143,3 +152,27 @@ async def deactivate_staff(
         session, outbox=kernel.outbox, settings=settings, account=account, now=db.utcnow()
     )
     return _staff_out(account)
+
+
+@router.post(
+    "/file-reuses",
+    status_code=201,
+    responses=problems.responses(problems.Forbidden, problems.NotFound, problems.ComplianceRefusal),
+)
+async def reuse_file(
+    party_id: uuid.UUID,
+    body: ReuseIn,
+    principal: PartyAdmin,
+    session: SessionDep,
+    kernel: service.KernelDep,
+) -> ReuseOut:
+    """Reuse a primary-election file in the official campaign: consenting contacts only (R9)."""
+    target, copied, left = await reuse.reuse_file(
+        session,
+        kernel.outbox,
+        party_id=party_id,
+        source_file_id=body.source_file_id,
+        target_campaign_id=body.target_campaign_id,
+        now=db.utcnow(),
+    )
+    return ReuseOut(file=files.file_out(target), copied=copied, left_behind=left)
