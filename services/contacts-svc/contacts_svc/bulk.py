@@ -48,7 +48,7 @@ def outbox_records(
 async def copy_rows(
     session: AsyncSession, *, table: str, columns: Sequence[str], records: list[tuple[Any, ...]]
 ) -> None:
-    """Load rows with COPY on PostgreSQL, or a batched INSERT elsewhere, in the session's transaction."""
+    """Load rows (COPY on PostgreSQL, a batched INSERT elsewhere) in the session's transaction."""
     if not records:
         return
     connection = await session.connection()
