@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,3 +84,100 @@ class ContactOut(BaseModel):
 class ContactPage(BaseModel):
     items: list[ContactOut]
     next_after: uuid.UUID | None = Field(description="Pass as `after` for the next page.")
+
+
+class InteractionKind(StrEnum):
+    DOOR_TO_DOOR = "door_to_door"
+    MEETING = "meeting"
+    CALL = "call"
+    EVENT = "event"
+
+
+class Outcome(StrEnum):
+    MET = "met"
+    NOT_HOME = "not_home"
+    DECLINED = "declined"
+    INTERESTED = "interested"
+    NOT_INTERESTED = "not_interested"
+    CALL_BACK = "call_back"
+    VOICEMAIL = "voicemail"
+    ATTENDED = "attended"
+
+
+class InteractionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: InteractionKind
+    outcome: Outcome
+    occurred_at: datetime | None = Field(default=None, description="Default: now.")
+    polling_station: str | None = Field(default=None, max_length=20)
+    contact_id: uuid.UUID | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class InteractionOut(BaseModel):
+    id: uuid.UUID
+    kind: InteractionKind
+    outcome: Outcome
+    staff_id: str
+    occurred_at: datetime
+    polling_station: str | None
+    contact_id: uuid.UUID | None
+    notes: str | None
+
+
+class InteractionPage(BaseModel):
+    items: list[InteractionOut]
+    next_after: uuid.UUID | None
+
+
+class AgeBand(StrEnum):
+    A18_24 = "18-24"
+    A25_34 = "25-34"
+    A35_49 = "35-49"
+    A50_64 = "50-64"
+    A65_PLUS = "65+"
+
+
+class SegmentFilters(BaseModel):
+    """Every filter given must hold; within one filter, any listed value matches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    polling_stations: list[str] | None = Field(default=None, max_length=500)
+    age_bands: list[AgeBand] | None = None
+    tags: list[str] | None = Field(default=None, max_length=50)
+    file_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    kinds: list[ContactKind] | None = None
+    interaction_kinds: list[InteractionKind] | None = None
+    interaction_outcomes: list[Outcome] | None = None
+
+
+class SegmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    filters: SegmentFilters
+
+
+class SegmentOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    filters: SegmentFilters
+    created_at: datetime
+
+
+class CountCell(BaseModel):
+    polling_station: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    count: int
+
+
+class Counts(BaseModel):
+    dimensions: list[str]
+    minimum_cell: int = Field(description="No cell below this count is ever shown.")
+    cells: list[CountCell]
+    suppressed_cells: int = Field(
+        description="Cells too small to show; merged into 'other' if big enough."
+    )

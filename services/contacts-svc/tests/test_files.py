@@ -37,7 +37,13 @@ class TestR08Provenance:
         assert "association" in refused["association"].json()["detail"]
 
     async def test_r08_every_allowed_provenance_is_accepted(self, world: World) -> None:
-        for provenance in ("electoral_list", "party_members", "party_supporters", "opt_in_prospecting", "campaign_collection"):
+        for provenance in (
+            "electoral_list",
+            "party_members",
+            "party_supporters",
+            "opt_in_prospecting",
+            "campaign_collection",
+        ):
             await world.create_file(provenance=provenance, name=provenance)
         await world.create_file(provenance="social_network", notice_reference="notice-2026-03")
         await world.create_file(provenance="rented_list", notice_reference="contract 12, art. 4")
@@ -56,18 +62,31 @@ class TestR08Provenance:
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "notice_reference"
 
-    async def test_r08_electoral_list_contacts_are_occasional_and_reached_by_post_only(self, world: World) -> None:
+    async def test_r08_electoral_list_contacts_are_occasional_and_reached_by_post_only(
+        self, world: World
+    ) -> None:
         file = await world.create_file(provenance="electoral_list")
 
         r = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "occasional", "origin": "electoral_list",
-                  "last_name": "Curie", "email": "m.curie@example.org"},
+            json={
+                "file_id": file["id"],
+                "kind": "occasional",
+                "origin": "electoral_list",
+                "last_name": "Curie",
+                "email": "m.curie@example.org",
+            },
             headers=world.manager(),
         )
         ok = await world.create_contact(
-            file["id"], kind="occasional", origin="electoral_list", last_name="Curie",
-            postal_address="1 rue de Siam, 29200 Brest", polling_station="29019-0012", birth_year=1967, sex="F",
+            file["id"],
+            kind="occasional",
+            origin="electoral_list",
+            last_name="Curie",
+            postal_address="1 rue de Siam, 29200 Brest",
+            polling_station="29019-0012",
+            birth_year=1967,
+            sex="F",
         )
 
         assert r.status_code == 422
@@ -78,7 +97,9 @@ class TestR08Provenance:
         file = await world.create_file()
         other = await world.create_campaign(candidate_name="Autre")
 
-        r = await world.client.get(world.path(f"/files/{file['id']}", other), headers=world.manager(other))
+        r = await world.client.get(
+            world.path(f"/files/{file['id']}", other), headers=world.manager(other)
+        )
 
         assert r.status_code == 404
 
@@ -94,18 +115,28 @@ class TestR09Retention:
 
         r = await world.client.post(
             world.path("/files"),
-            json={"name": "x", "purpose": "y", "provenance": "party_members", "retention_ends_on": str(later)},
+            json={
+                "name": "x",
+                "purpose": "y",
+                "provenance": "party_members",
+                "retention_ends_on": str(later),
+            },
             headers=world.manager(),
         )
 
         assert r.status_code == 422
         assert r.json()["rule"] == "R9"
 
-    async def test_r09_the_purge_deletes_expired_contacts_everywhere_and_reports_it(self, world: World) -> None:
+    async def test_r09_the_purge_deletes_expired_contacts_everywhere_and_reports_it(
+        self, world: World
+    ) -> None:
         kept = await world.create_file(name="kept")
-        expiring = await world.create_file(name="expiring", retention_ends_on=str(date.today() + timedelta(days=10)))
+        expiring = await world.create_file(
+            name="expiring", retention_ends_on=str(date.today() + timedelta(days=10))
+        )
         doomed = [
-            await world.create_contact(expiring["id"], email=f"p{i}@example.org", tags=["bénévole"]) for i in range(3)
+            await world.create_contact(expiring["id"], email=f"p{i}@example.org", tags=["bénévole"])
+            for i in range(3)
         ]
         survivor = await world.create_contact(kept["id"], email="kept@example.org")
         await world.client.post(
@@ -131,7 +162,9 @@ class TestR09Retention:
         assert listed.json()[0]["file_id"] == expiring["id"]
         assert await purge.run(kernel.sessionmaker, kernel.outbox, now=later) == []
 
-    async def test_r09_the_purge_publishes_a_deletion_per_contact_and_the_file_purge(self, world: World) -> None:
+    async def test_r09_the_purge_publishes_a_deletion_per_contact_and_the_file_purge(
+        self, world: World
+    ) -> None:
         expiring = await world.create_file(retention_ends_on=str(date.today() + timedelta(days=1)))
         for i in range(2):
             await world.create_contact(expiring["id"], email=f"p{i}@example.org")
@@ -141,11 +174,17 @@ class TestR09Retention:
         await purge.run(kernel.sessionmaker, kernel.outbox, now=db.utcnow() + timedelta(days=2))
 
         async with kernel.sessionmaker() as session:
-            types = list(await session.scalars(sa.select(outbox_table.c.event_type).order_by(outbox_table.c.id)))
+            types = list(
+                await session.scalars(
+                    sa.select(outbox_table.c.event_type).order_by(outbox_table.c.id)
+                )
+            )
         assert types.count("contact.deleted") == 2
         assert types[-1] == "file.purged"
 
-    async def test_r09_the_purge_endpoint_purges_a_file_whose_retention_ends_today(self, world: World) -> None:
+    async def test_r09_the_purge_endpoint_purges_a_file_whose_retention_ends_today(
+        self, world: World
+    ) -> None:
         file = await world.create_file(retention_ends_on=str(date.today() + timedelta(days=3)))
         await world.create_contact(file["id"], email="a@example.org")
         await _shorten_retention(world, file["id"], date.today())
@@ -163,7 +202,12 @@ class TestR09Retention:
 
         r = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file", "email": "a@example.org"},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "email": "a@example.org",
+            },
             headers=world.manager(),
         )
 
@@ -173,7 +217,9 @@ class TestR09Retention:
 
 async def _shorten_retention(world: World, file_id: str, day: date) -> None:
     r = await world.client.patch(
-        world.path(f"/files/{file_id}"), json={"retention_ends_on": str(day)}, headers=world.manager()
+        world.path(f"/files/{file_id}"),
+        json={"retention_ends_on": str(day)},
+        headers=world.manager(),
     )
     assert r.status_code == 200, r.text
 
@@ -185,14 +231,24 @@ class TestR09Reuse:
         return primary, official
 
     async def _consent(self, world: World, contact_id: str, state: str = "granted") -> None:
-        event_class = consent_ev.ConsentGranted if state == "granted" else consent_ev.ConsentWithdrawn
+        event_class = (
+            consent_ev.ConsentGranted if state == "granted" else consent_ev.ConsentWithdrawn
+        )
         payload = event_class(
-            entry_id=uuid.uuid4(), contact_id=uuid.UUID(contact_id), campaign_id=world.campaign_id,
-            channel="email", purpose="official_campaign_reuse", state=state, previous_state=None,  # type: ignore[arg-type]
-            method="web_form", occurred_at=db.utcnow(),
+            entry_id=uuid.uuid4(),
+            contact_id=uuid.UUID(contact_id),
+            campaign_id=world.campaign_id,
+            channel="email",
+            purpose="official_campaign_reuse",
+            state=state,
+            previous_state=None,  # type: ignore[arg-type]
+            method="web_form",
+            occurred_at=db.utcnow(),
         )
         async with db.transaction(world.svc.kernel.sessionmaker) as session:
-            await world.svc.kernel.outbox.add(session, payload, tenant_id=str(world.campaign_id), key=contact_id)
+            await world.svc.kernel.outbox.add(
+                session, payload, tenant_id=str(world.campaign_id), key=contact_id
+            )
 
     async def test_r09_reuse_without_any_consent_is_refused(self, world: World) -> None:
         primary, official = await self._primary_and_official(world)
@@ -224,7 +280,9 @@ class TestR09Reuse:
         assert r.status_code == 201, r.text
         assert (r.json()["copied"], r.json()["left_behind"]) == (1, 1)
         assert r.json()["file"]["election_stage"] == "official"
-        page = await world.client.get(world.path("/contacts", official), headers=world.manager(official))
+        page = await world.client.get(
+            world.path("/contacts", official), headers=world.manager(official)
+        )
         assert [c["email"] for c in page.json()["items"]] == ["yes@example.org"]
 
 
@@ -232,4 +290,6 @@ async def _states(world: World) -> bool:
     from contacts_svc.models import ConsentState
 
     async with world.svc.kernel.sessionmaker() as session:
-        return (await session.scalar(sa.select(sa.func.count()).select_from(ConsentState)) or 0) >= 2
+        return (
+            await session.scalar(sa.select(sa.func.count()).select_from(ConsentState)) or 0
+        ) >= 2

@@ -97,8 +97,14 @@ class TestR10ContactWrites:
 
         r = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file", "last_name": "Curie",
-                  "email": "m.curie@example.org", "tags": ["bénévole", "Catholique"]},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "last_name": "Curie",
+                "email": "m.curie@example.org",
+                "tags": ["bénévole", "Catholique"],
+            },
             headers=world.manager(),
         )
 
@@ -113,8 +119,13 @@ class TestR10ContactWrites:
 
         r = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file",
-                  "email": "m.curie@example.org", "notes": "Elle est syndiquée à la CFDT"},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "email": "m.curie@example.org",
+                "notes": "Elle est syndiquée à la CFDT",
+            },
             headers=world.manager(),
         )
 
@@ -122,13 +133,21 @@ class TestR10ContactWrites:
         assert r.json()["rule"] == "R10"
         assert r.json()["errors"][0]["field"] == "notes"
 
-    async def test_r10_a_field_outside_the_allow_list_is_refused_by_name(self, world: World) -> None:
+    async def test_r10_a_field_outside_the_allow_list_is_refused_by_name(
+        self, world: World
+    ) -> None:
         file = await world.create_file()
 
         r = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file",
-                  "email": "m.curie@example.org", "religion": "aucune", "shoe_size": 38},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "email": "m.curie@example.org",
+                "religion": "aucune",
+                "shoe_size": 38,
+            },
             headers=world.manager(),
         )
 
@@ -141,8 +160,13 @@ class TestR10ContactWrites:
         file = await world.create_file()
         await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file",
-                  "email": "m.curie@example.org", "interests": ["santé"]},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "email": "m.curie@example.org",
+                "interests": ["santé"],
+            },
             headers=world.manager(),
         )
 

@@ -1,5 +1,13 @@
 """HTTP routes of contacts-svc, one module per resource."""
 
-from contacts_svc.api import auth, campaigns, contacts, files, parties
+from contacts_svc.api import auth, campaigns, contacts, files, interactions, parties, segments
 
-ROUTERS = [auth.router, parties.router, campaigns.router, files.router, contacts.router]
+ROUTERS = [
+    auth.router,
+    parties.router,
+    campaigns.router,
+    files.router,
+    contacts.router,
+    interactions.router,
+    segments.router,
+]
