@@ -86,7 +86,11 @@ async def refuse_if_duplicate(
     own: uuid.UUID | None = None,
 ) -> None:
     existing = await repository.contact_by_identifiers(
-        session, campaign_id=campaign_id, email_hash=values.email_hash, phone_hash=values.phone_hash
+        session,
+        campaign_id=campaign_id,
+        email_hash=values.email_hash,
+        phone_hash=values.phone_hash,
+        person_hash=values.person_hash,
     )
     if existing is not None and existing.id != own:
         raise problems.Conflict(
@@ -123,7 +127,7 @@ async def create(
         notice_reference=file.notice_reference,
         created_at=now,
         updated_at=now,
-        **{name: getattr(values, name) for name in (*fields.FIELDS, "email_hash", "phone_hash")},
+        **{name: getattr(values, name) for name in (*fields.FIELDS, *fields.HASHES)},
     )
     session.add(contact)
     await session.flush()
@@ -161,7 +165,7 @@ async def update(
         now=now,
         has_consent=consented,
     )
-    if values.email_hash != contact.email_hash or values.phone_hash != contact.phone_hash:
+    if any(getattr(values, h) != getattr(contact, h) for h in fields.HASHES):
         await refuse_if_opposed(session, values)
         await refuse_if_duplicate(
             session, campaign_id=contact.campaign_id, values=values, own=contact.id
@@ -178,7 +182,7 @@ async def update(
 def apply(contact: Contact, values: fields.ContactValues, *, kind: ContactKind) -> list[str]:
     """Copy values onto the contact; return the names of the fields that changed."""
     changed = []
-    for name in (*fields.FIELDS, "email_hash", "phone_hash"):
+    for name in (*fields.FIELDS, *fields.HASHES):
         new = getattr(values, name)
         if getattr(contact, name) != new:
             setattr(contact, name, new)

@@ -14,7 +14,7 @@ from typing import Any
 
 from contacts_svc import sensitive
 from contacts_svc.rules import FieldProblem
-from isoloir import identity
+from isoloir import identity, signing
 
 FIELDS = (
     "first_name",
@@ -30,6 +30,7 @@ FIELDS = (
     "notes",
     "support_level",
 )
+HASHES = ("email_hash", "phone_hash", "person_hash")
 _MAX_LENGTH = {
     "first_name": 100,
     "last_name": 100,
@@ -63,6 +64,7 @@ class ContactValues:
     support_level: int | None = None
     email_hash: str | None = field(default=None)
     phone_hash: str | None = field(default=None)
+    person_hash: str | None = field(default=None)
 
     def present(self) -> set[str]:
         """Return the names of the fields that hold a value."""
@@ -183,4 +185,16 @@ def read_values(
             out.support_level = level
         else:
             problems.append(FieldProblem("support_level", "must be between 1 and 5"))
+    out.person_hash = person_hash(out, secret=secret)
     return out, problems
+
+
+def person_hash(values: ContactValues, *, secret: str) -> str | None:
+    """Return the duplicate key of a person known by neither email nor phone, if one is possible."""
+    if values.email or values.phone or not (values.last_name and values.first_name):
+        return None
+    if values.birth_year is None and not values.postal_address:
+        return None
+    parts = (values.last_name, values.first_name, values.birth_year, values.postal_address)
+    key = "|".join(sensitive.normalise(str(p)) if p is not None else "" for p in parts)
+    return signing.keyed_hash(secret=secret, value=f"person:{key}")

@@ -119,6 +119,14 @@ class Contact(Base, table=True):  # type: ignore[call-arg]
             postgresql_where=sa.text("phone_hash IS NOT NULL"),
             sqlite_where=sa.text("phone_hash IS NOT NULL"),
         ),
+        sa.Index(
+            "uq_contacts_campaign_person_hash",
+            "campaign_id",
+            "person_hash",
+            unique=True,
+            postgresql_where=sa.text("person_hash IS NOT NULL"),
+            sqlite_where=sa.text("person_hash IS NOT NULL"),
+        ),
         sa.Index("ix_contacts_campaign_id_id", "campaign_id", "id"),
     )
 
@@ -133,6 +141,9 @@ class Contact(Base, table=True):  # type: ignore[call-arg]
     email_hash: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=20)
     phone_hash: str | None = Field(default=None, max_length=64)
+    # Keyed hash of name, birth year and address: the duplicate key of people with neither
+    # email nor phone (electoral-list rows), so that re-importing them changes nothing.
+    person_hash: str | None = Field(default=None, max_length=64)
     postal_address: str | None = Field(default=None, max_length=500)
     polling_station: str | None = Field(default=None, max_length=20)
     birth_year: int | None = None
@@ -265,6 +276,7 @@ import_staging = sa.Table(
     sa.Column("email_hash", sa.String(64)),
     sa.Column("phone", sa.String(20)),
     sa.Column("phone_hash", sa.String(64)),
+    sa.Column("person_hash", sa.String(64)),
     sa.Column("postal_address", sa.String(500)),
     sa.Column("polling_station", sa.String(20)),
     sa.Column("birth_year", sa.Integer()),

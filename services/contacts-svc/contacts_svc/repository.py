@@ -77,9 +77,15 @@ async def contact_by_identifiers(
     campaign_id: uuid.UUID,
     email_hash: str | None,
     phone_hash: str | None,
+    person_hash: str | None = None,
 ) -> Contact | None:
-    """Return the campaign's contact with this email hash, else with this phone hash."""
-    for column, value in ((Contact.email_hash, email_hash), (Contact.phone_hash, phone_hash)):
+    """Return the campaign's contact with this email hash, else phone hash, else person hash."""
+    keys = (
+        (Contact.email_hash, email_hash),
+        (Contact.phone_hash, phone_hash),
+        (Contact.person_hash, person_hash),
+    )
+    for column, value in keys:
         if value:
             found = await session.scalar(
                 sa.select(Contact).where(

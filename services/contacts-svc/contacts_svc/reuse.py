@@ -30,6 +30,7 @@ _COPIED = (
     "email_hash",
     "phone",
     "phone_hash",
+    "person_hash",
     "postal_address",
     "polling_station",
     "birth_year",
@@ -109,6 +110,7 @@ async def reuse_file(
             campaign_id=target_campaign_id,
             email_hash=contact.email_hash,
             phone_hash=contact.phone_hash,
+            person_hash=contact.person_hash,
         )
         if duplicate is not None or await repository.opposed(
             session, [contact.email_hash, contact.phone_hash]

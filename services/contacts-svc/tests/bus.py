@@ -14,7 +14,9 @@ from isoloir.events import REGISTRY, Envelope, EventPayload
 from isoloir.testing.plugin import RunningService
 
 
-async def publish(svc: RunningService, payload: EventPayload, *, tenant_id: str | None, key: str) -> None:
+async def publish(
+    svc: RunningService, payload: EventPayload, *, tenant_id: str | None, key: str
+) -> None:
     """Send an event through the real outbox, relay and broker (as its owner service would)."""
     async with db.transaction(svc.kernel.sessionmaker) as session:
         await svc.kernel.outbox.add(session, payload, tenant_id=tenant_id, key=key)

@@ -51,7 +51,9 @@ class TestContactValues:
     async def test_email_and_phone_are_normalised_and_hashed(self, world: World) -> None:
         file = await world.create_file()
 
-        contact = await world.create_contact(file["id"], email=" Marie.Curie@Example.ORG ", phone="06 12 34 56 78")
+        contact = await world.create_contact(
+            file["id"], email=" Marie.Curie@Example.ORG ", phone="06 12 34 56 78"
+        )
 
         assert contact["email"] == "marie.curie@example.org"
         assert contact["phone"] == "+33612345678"
@@ -61,19 +63,31 @@ class TestContactValues:
             stored = await session.get(Contact, uuid.UUID(contact["id"]))
         secret = world.svc.settings.party_secret
         assert stored is not None
-        assert stored.email_hash == identity.email_hash(secret=secret, email="marie.curie@example.org")
+        assert stored.email_hash == identity.email_hash(
+            secret=secret, email="marie.curie@example.org"
+        )
         assert stored.phone_hash == identity.phone_hash(secret=secret, phone="+33612345678")
 
     async def test_every_bad_value_is_named_with_its_reason(self, world: World) -> None:
         file = await world.create_file()
 
-        r = await post(world, file["id"], email="not-an-email", phone="12", birth_year=1850, sex="X", support_level=9)
+        r = await post(
+            world,
+            file["id"],
+            email="not-an-email",
+            phone="12",
+            birth_year=1850,
+            sex="X",
+            support_level=9,
+        )
 
         assert r.status_code == 422
         named = {e["field"] for e in r.json()["errors"]}
         assert named == {"email", "phone", "birth_year", "sex", "support_level"}
 
-    async def test_a_second_contact_with_the_same_email_is_a_conflict_naming_the_first(self, world: World) -> None:
+    async def test_a_second_contact_with_the_same_email_is_a_conflict_naming_the_first(
+        self, world: World
+    ) -> None:
         file = await world.create_file()
         first = await world.create_contact(file["id"], email="a@example.org")
 
@@ -88,7 +102,9 @@ class TestContactValues:
         opposed = identity.email_hash(secret=secret, email="gone@example.org")
         await publish(
             world.svc,
-            consent_ev.OppositionAdded(email_hash=opposed, source="objection", optout_seq=1, occurred_at=_now()),
+            consent_ev.OppositionAdded(
+                email_hash=opposed, source="objection", optout_seq=1, occurred_at=_now()
+            ),
             tenant_id=None,
             key=opposed,
         )
@@ -103,14 +119,25 @@ class TestContactValues:
         file = await world.create_file()
         contact = await world.create_contact(file["id"], email="a@example.org")
 
-        read = await world.client.get(world.path(f"/contacts/{contact['id']}"), headers=world.volunteer())
-        write = await world.client.patch(
-            world.path(f"/contacts/{contact['id']}"), json={"first_name": "X"}, headers=world.volunteer()
+        read = await world.client.get(
+            world.path(f"/contacts/{contact['id']}"), headers=world.volunteer()
         )
-        delete = await world.client.delete(world.path(f"/contacts/{contact['id']}"), headers=world.volunteer())
+        write = await world.client.patch(
+            world.path(f"/contacts/{contact['id']}"),
+            json={"first_name": "X"},
+            headers=world.volunteer(),
+        )
+        delete = await world.client.delete(
+            world.path(f"/contacts/{contact['id']}"), headers=world.volunteer()
+        )
         create = await world.client.post(
             world.path("/contacts"),
-            json={"file_id": file["id"], "kind": "regular", "origin": "party_file", "email": "b@example.org"},
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "email": "b@example.org",
+            },
             headers=world.volunteer(),
         )
 
@@ -124,7 +151,8 @@ class TestContactValues:
 
         first = await world.client.get(world.path("/contacts?limit=3"), headers=world.manager())
         second = await world.client.get(
-            world.path(f"/contacts?limit=3&after={first.json()['next_after']}"), headers=world.manager()
+            world.path(f"/contacts?limit=3&after={first.json()['next_after']}"),
+            headers=world.manager(),
         )
 
         ids = [c["id"] for c in first.json()["items"] + second.json()["items"]]
@@ -139,42 +167,72 @@ class TestR14Enrichment:
         file = await world.create_file()
 
         r = await post(
-            world, file["id"], kind="occasional", email="a@example.org",
-            tags=["bénévole"], interests=["vélo"], notes="à rappeler", support_level=4,
+            world,
+            file["id"],
+            kind="occasional",
+            email="a@example.org",
+            tags=["bénévole"],
+            interests=["vélo"],
+            notes="à rappeler",
+            support_level=4,
         )
 
         assert r.status_code == 422
         assert r.json()["rule"] == "R14"
-        assert {e["field"] for e in r.json()["errors"]} == {"tags", "interests", "notes", "support_level"}
+        assert {e["field"] for e in r.json()["errors"]} == {
+            "tags",
+            "interests",
+            "notes",
+            "support_level",
+        }
 
     async def test_r14_a_regular_contact_may_hold_enrichment(self, world: World) -> None:
         file = await world.create_file()
 
-        contact = await world.create_contact(file["id"], email="a@example.org", tags=["vélo", "bénévole"], support_level=4)
+        contact = await world.create_contact(
+            file["id"], email="a@example.org", tags=["vélo", "bénévole"], support_level=4
+        )
 
         assert contact["tags"] == ["bénévole", "vélo"]
 
-    async def test_r14_turning_an_enriched_contact_occasional_is_refused(self, world: World) -> None:
+    async def test_r14_turning_an_enriched_contact_occasional_is_refused(
+        self, world: World
+    ) -> None:
         file = await world.create_file()
         contact = await world.create_contact(file["id"], email="a@example.org", tags=["vélo"])
 
         r = await world.client.patch(
-            world.path(f"/contacts/{contact['id']}"), json={"kind": "occasional"}, headers=world.manager()
+            world.path(f"/contacts/{contact['id']}"),
+            json={"kind": "occasional"},
+            headers=world.manager(),
         )
 
         assert r.status_code == 422
         assert r.json()["rule"] == "R14"
 
-    async def test_r14_a_withdrawal_removes_the_enrichment_of_a_regular_contact(self, world: World) -> None:
+    async def test_r14_a_withdrawal_removes_the_enrichment_of_a_regular_contact(
+        self, world: World
+    ) -> None:
         file = await world.create_file()
         contact = await world.create_contact(
-            file["id"], email="a@example.org", tags=["vélo"], interests=["sport"], notes="à rappeler", support_level=3
+            file["id"],
+            email="a@example.org",
+            tags=["vélo"],
+            interests=["sport"],
+            notes="à rappeler",
+            support_level=3,
         )
-        await publish(world.svc, _consent(world, contact["id"], consent_ev.ConsentWithdrawn, "withdrawn"),
-                      tenant_id=str(world.campaign_id), key=contact["id"])
+        await publish(
+            world.svc,
+            _consent(world, contact["id"], consent_ev.ConsentWithdrawn, "withdrawn"),
+            tenant_id=str(world.campaign_id),
+            key=contact["id"],
+        )
 
         async def stripped() -> dict | None:  # type: ignore[type-arg]
-            r = await world.client.get(world.path(f"/contacts/{contact['id']}"), headers=world.manager())
+            r = await world.client.get(
+                world.path(f"/contacts/{contact['id']}"), headers=world.manager()
+            )
             body = r.json()
             return body if body["tags"] is None else None
 
@@ -185,7 +243,9 @@ class TestR14Enrichment:
 
 
 class TestR13SocialNetworks:
-    async def test_r13_a_social_network_file_needs_an_information_notice(self, world: World) -> None:
+    async def test_r13_a_social_network_file_needs_an_information_notice(
+        self, world: World
+    ) -> None:
         r = await world.client.post(
             world.path("/files"),
             json={"name": "Abonnés", "purpose": "y", "provenance": "social_network"},
@@ -196,13 +256,21 @@ class TestR13SocialNetworks:
         assert r.json()["rule"] == "R13"
         assert r.json()["errors"][0]["field"] == "notice_reference"
 
-    async def test_r13_social_network_contacts_stay_occasional_until_they_consent(self, world: World) -> None:
-        file = await world.create_file(provenance="social_network", notice_reference="notice-fb-2026-01")
+    async def test_r13_social_network_contacts_stay_occasional_until_they_consent(
+        self, world: World
+    ) -> None:
+        file = await world.create_file(
+            provenance="social_network", notice_reference="notice-fb-2026-01"
+        )
 
         regular = await post(world, file["id"], origin="social_network", email="a@example.org")
-        occasional = await world.create_contact(file["id"], kind="occasional", origin="social_network", email="a@example.org")
+        occasional = await world.create_contact(
+            file["id"], kind="occasional", origin="social_network", email="a@example.org"
+        )
         upgrade = await world.client.patch(
-            world.path(f"/contacts/{occasional['id']}"), json={"kind": "regular"}, headers=world.manager()
+            world.path(f"/contacts/{occasional['id']}"),
+            json={"kind": "regular"},
+            headers=world.manager(),
         )
 
         assert regular.status_code == 422
@@ -210,15 +278,27 @@ class TestR13SocialNetworks:
         assert upgrade.status_code == 422
         assert upgrade.json()["rule"] == "R13"
 
-    async def test_r13_a_social_network_contact_that_consented_may_become_regular(self, world: World) -> None:
-        file = await world.create_file(provenance="social_network", notice_reference="notice-fb-2026-01")
-        contact = await world.create_contact(file["id"], kind="occasional", origin="social_network", email="a@example.org")
-        await publish(world.svc, _consent(world, contact["id"], consent_ev.ConsentGranted, "granted"),
-                      tenant_id=str(world.campaign_id), key=contact["id"])
+    async def test_r13_a_social_network_contact_that_consented_may_become_regular(
+        self, world: World
+    ) -> None:
+        file = await world.create_file(
+            provenance="social_network", notice_reference="notice-fb-2026-01"
+        )
+        contact = await world.create_contact(
+            file["id"], kind="occasional", origin="social_network", email="a@example.org"
+        )
+        await publish(
+            world.svc,
+            _consent(world, contact["id"], consent_ev.ConsentGranted, "granted"),
+            tenant_id=str(world.campaign_id),
+            key=contact["id"],
+        )
 
         async def upgraded() -> bool:
             r = await world.client.patch(
-                world.path(f"/contacts/{contact['id']}"), json={"kind": "regular"}, headers=world.manager()
+                world.path(f"/contacts/{contact['id']}"),
+                json={"kind": "regular"},
+                headers=world.manager(),
             )
             return r.status_code == 200 and r.json()["kind"] == "regular"
 
@@ -233,7 +313,13 @@ def _now():  # type: ignore[no-untyped-def]
 
 def _consent(world: World, contact_id: str, cls: type, state: str, purpose: str = "newsletter"):  # type: ignore[no-untyped-def]
     return cls(
-        entry_id=uuid.uuid4(), contact_id=uuid.UUID(contact_id), campaign_id=world.campaign_id, channel="email",
-        purpose=purpose, state=state, previous_state="granted" if state != "granted" else None,
-        method="web_form", occurred_at=_now(),
+        entry_id=uuid.uuid4(),
+        contact_id=uuid.UUID(contact_id),
+        campaign_id=world.campaign_id,
+        channel="email",
+        purpose=purpose,
+        state=state,
+        previous_state="granted" if state != "granted" else None,
+        method="web_form",
+        occurred_at=_now(),
     )

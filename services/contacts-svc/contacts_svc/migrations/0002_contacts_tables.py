@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("email_hash", sa.String(length=64), nullable=True),
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("phone_hash", sa.String(length=64), nullable=True),
+        sa.Column("person_hash", sa.String(length=64), nullable=True),
         sa.Column("postal_address", sa.String(length=500), nullable=True),
         sa.Column("polling_station", sa.String(length=20), nullable=True),
         sa.Column("birth_year", sa.Integer(), nullable=True),
@@ -196,6 +197,7 @@ def upgrade() -> None:
         sa.Column("email_hash", sa.String(length=64), nullable=True),
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("phone_hash", sa.String(length=64), nullable=True),
+        sa.Column("person_hash", sa.String(length=64), nullable=True),
         sa.Column("postal_address", sa.String(length=500), nullable=True),
         sa.Column("polling_station", sa.String(length=20), nullable=True),
         sa.Column("birth_year", sa.Integer(), nullable=True),
@@ -232,6 +234,14 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("phone_hash IS NOT NULL"),
         sqlite_where=sa.text("phone_hash IS NOT NULL"),
+    )
+    op.create_index(
+        "uq_contacts_campaign_person_hash",
+        "contacts",
+        ["campaign_id", "person_hash"],
+        unique=True,
+        postgresql_where=sa.text("person_hash IS NOT NULL"),
+        sqlite_where=sa.text("person_hash IS NOT NULL"),
     )
     op.create_table(
         "imports",
