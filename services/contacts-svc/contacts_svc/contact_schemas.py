@@ -181,3 +181,31 @@ class Counts(BaseModel):
     suppressed_cells: int = Field(
         description="Cells too small to show; merged into 'other' if big enough."
     )
+
+
+class ImportOut(BaseModel):
+    id: uuid.UUID
+    file_id: uuid.UUID
+    status: str = Field(description="queued, running, done or failed")
+    kind: ContactKind
+    origin: Origin
+    encoding: str
+    delimiter: str
+    columns: list[str | None] = Field(
+        description="The field read from each column (None: ignored)."
+    )
+    ignored_columns: list[str]
+    size_bytes: int
+    processed_bytes: int
+    progress: float = Field(description="Share of the file processed, 0 to 1.")
+    rows_read: int
+    created: int
+    merged: int = Field(description="Rows that added data to a contact already held.")
+    unchanged: int = Field(description="Rows about a contact already held, with nothing new.")
+    duplicates: int = Field(description="Rows folded into an earlier row of the same person.")
+    skipped: int = Field(description="People on the opposition list, not imported.")
+    errors: int = Field(description="Rows refused; see the error report.")
+    failure: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -38,7 +38,11 @@ _MAX_LENGTH = {
     "polling_station": 20,
     "notes": 2000,
 }
-_SEX = {"f": "F", "femme": "F", "female": "F", "m": "M", "h": "M", "homme": "M", "male": "M"}
+_SEX = {
+    **dict.fromkeys(("f", "femme", "female", "mme", "mme.", "madame", "mrs", "ms"), "F"),
+    **dict.fromkeys(("m", "h", "homme", "male", "m.", "monsieur", "mr", "mr."), "M"),
+}
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _LIST_SPLIT = re.compile(r"[,|;]")
 _STATION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_./ -]{0,19}$")
 MAX_TAGS = 30
@@ -105,6 +109,17 @@ def _int(name: str, value: Any, problems: list[FieldProblem]) -> int | None:
         return None
 
 
+def _year(value: Any, problems: list[FieldProblem]) -> int | None:
+    # Files often give a birth date: only its year is kept (data minimisation).
+    if isinstance(value, str) and not value.strip().isdigit() and value.strip():
+        found = _YEAR.findall(value)
+        if len(found) != 1:
+            problems.append(FieldProblem("birth_year", "must be a year or a date with a year"))
+            return None
+        return int(found[0])
+    return _int("birth_year", value, problems)
+
+
 def _list(name: str, value: Any, problems: list[FieldProblem]) -> list[str] | None:
     if value is None:
         return None
@@ -164,7 +179,7 @@ def read_values(
             out.polling_station = station.upper()
         else:
             problems.append(FieldProblem("polling_station", "is not a polling station code"))
-    year = _int("birth_year", raw.get("birth_year"), problems)
+    year = _year(raw.get("birth_year"), problems)
     if year is not None:
         if 1900 <= year <= current_year - MIN_AGE:
             out.birth_year = year

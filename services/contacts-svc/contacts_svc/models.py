@@ -210,8 +210,10 @@ class Import(Base, table=True):  # type: ignore[call-arg]
     created: int = 0
     merged: int = 0
     unchanged: int = 0
+    duplicates: int = 0
     skipped: int = 0
     errors: int = 0
+    ignored_columns: list[str] = _json()
     failure: str | None = Field(default=None, max_length=500)
     created_at: datetime = _ts()
     started_at: datetime | None = _ts(nullable=True)

@@ -1,6 +1,15 @@
 """HTTP routes of contacts-svc, one module per resource."""
 
-from contacts_svc.api import auth, campaigns, contacts, files, interactions, parties, segments
+from contacts_svc.api import (
+    auth,
+    campaigns,
+    contacts,
+    files,
+    imports,
+    interactions,
+    parties,
+    segments,
+)
 
 ROUTERS = [
     auth.router,
@@ -8,6 +17,7 @@ ROUTERS = [
     campaigns.router,
     files.router,
     contacts.router,
+    imports.router,
     interactions.router,
     segments.router,
 ]
