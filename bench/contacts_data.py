@@ -186,3 +186,21 @@ def write_csv(
         for row in generated:
             out.write(delimiter.join(cell.replace(delimiter, " ") for cell in row) + "\r\n")
     return expected
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    target, size = Path(sys.argv[1]), int(sys.argv[2])
+    found = write_csv(target, size)
+    print(
+        json.dumps(
+            {
+                "rows": found.rows,
+                "people": found.people,
+                "duplicates": found.duplicates,
+                "bad": found.bad,
+            }
+        )
+    )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from contacts_svc import sensitive
+from contacts_svc import identifiers, sensitive
 from contacts_svc.rules import FieldProblem
 from isoloir import identity, signing
 
@@ -162,14 +162,14 @@ def read_values(
     email = _text("email", raw.get("email"), problems)
     if email:
         try:
-            out.email = identity.normalise_email(email)
+            out.email = identifiers.normalise_email(email)
             out.email_hash = identity.email_hash(secret=secret, email=out.email)
         except identity.InvalidIdentifier as exc:
             problems.append(FieldProblem("email", str(exc)))
     phone = _text("phone", raw.get("phone"), problems)
     if phone:
         try:
-            out.phone = identity.normalise_phone(phone)
+            out.phone = identifiers.normalise_phone(phone)
             out.phone_hash = identity.phone_hash(secret=secret, phone=out.phone)
         except identity.InvalidIdentifier as exc:
             problems.append(FieldProblem("phone", str(exc)))

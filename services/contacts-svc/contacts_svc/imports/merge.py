@@ -189,28 +189,31 @@ async def _merge(
     return changed, unchanged
 
 
-def _created_events(
+def _created_payloads(
     target: Target, chunk: Chunk, created: list[uuid.UUID], now: datetime
-) -> list[tuple[Any, str, str]]:
-    tenant = str(target.campaign_id)
+) -> list[tuple[dict[str, Any], str, str]]:
+    # contact.created payloads in JSON form (see bulk.prevalidated_records).
+    tenant, campaign, file = str(target.campaign_id), str(target.campaign_id), str(target.file_id)
+    when = now.isoformat().replace("+00:00", "Z")
     out = []
     for contact_id in created:
         _, v = chunk.rows[contact_id]
-        payload = ev.ContactCreated(
-            contact_id=contact_id,
-            campaign_id=target.campaign_id,
-            file_id=target.file_id,
-            kind=target.kind,  # type: ignore[arg-type]
-            origin=target.origin,
-            polling_station=v.polling_station,
-            birth_year=v.birth_year,
-            sex=v.sex,  # type: ignore[arg-type]
-            email_hash=v.email_hash,
-            phone_hash=v.phone_hash,
-            has_postal_address=bool(v.postal_address),
-            occurred_at=now,
-        )
-        out.append((payload, tenant, str(contact_id)))
+        key = str(contact_id)
+        payload = {
+            "contact_id": key,
+            "campaign_id": campaign,
+            "file_id": file,
+            "kind": target.kind,
+            "origin": target.origin,
+            "polling_station": v.polling_station,
+            "birth_year": v.birth_year,
+            "sex": v.sex,
+            "email_hash": v.email_hash,
+            "phone_hash": v.phone_hash,
+            "has_postal_address": bool(v.postal_address),
+            "occurred_at": when,
+        }
+        out.append((payload, tenant, key))
     return out
 
 
@@ -229,7 +232,10 @@ async def write_chunk(
     created = await _insert(session, target, now, pg)
     changed, counts.unchanged = await _merge(session, target, now)
     counts.created, counts.merged = len(created), len(changed)
-    await bulk.add_events(session, outbox, _created_events(target, chunk, created, now))
+    records = bulk.prevalidated_records(
+        outbox, ev.ContactCreated, _created_payloads(target, chunk, created, now), occurred_at=now
+    )
+    await bulk.add_records(session, outbox, records)
     if changed:
         merged = await session.scalars(sa.select(Contact).where(Contact.id.in_(list(changed))))  # type: ignore[attr-defined]
         for contact in merged:
