@@ -67,6 +67,15 @@ def _stage_record(
 async def _stage(session: AsyncSession, target: Target, chunk: Chunk, pg: bool) -> None:
     records = [_stage_record(target, i, r, v, pg) for i, (r, v) in chunk.rows.items()]
     if pg:
+        # A temporary table of the same name shadows the shared one for this connection and
+        # is emptied at commit: no dead rows pile up chunk after chunk, and concurrent
+        # imports never see each other's rows. SQLite uses the shared table.
+        await session.execute(
+            sa.text(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS import_staging "
+                "(LIKE import_staging INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+        )
         await bulk.copy_rows(
             session, table=import_staging.name, columns=STAGE_COLUMNS, records=records
         )
