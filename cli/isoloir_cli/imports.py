@@ -44,7 +44,12 @@ def upload_and_follow(
         params.append(("origin", origin))
     params += [("map", m) for m in mapping]
     base = f"/v1/campaigns/{campaign_id}/imports"
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         sending = progress.add_task("upload", total=path.stat().st_size)
         response = client.post(
@@ -62,7 +67,11 @@ def upload_and_follow(
             polled = client.get(f"{base}/{job['id']}")
             polled.raise_for_status()
             job = polled.json()
-            progress.update(working, completed=job["processed_bytes"], description=f"import ({job['rows_read']:,} rows)")
+            progress.update(
+                working,
+                completed=job["processed_bytes"],
+                description=f"import ({job['rows_read']:,} rows)",
+            )
         progress.update(working, completed=job["size_bytes"])
     return job
 
@@ -81,19 +90,34 @@ def _problem(response: httpx.Response) -> str:
 def upload(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The CSV file.")],
     campaign_id: Annotated[uuid.UUID, typer.Option("--campaign", help="Campaign id.")],
-    file_id: Annotated[uuid.UUID, typer.Option("--file", help="Contact file id (provenance, purpose).")],
-    token: Annotated[str, typer.Option(envvar="ISOLOIR_TOKEN", help="Access token (campaign manager).")],
-    url: Annotated[str, typer.Option(envvar="ISOLOIR_CONTACTS_URL", help="contacts-svc base URL.")] = "http://127.0.0.1:8001",
+    file_id: Annotated[
+        uuid.UUID, typer.Option("--file", help="Contact file id (provenance, purpose).")
+    ],
+    token: Annotated[
+        str, typer.Option(envvar="ISOLOIR_TOKEN", help="Access token (campaign manager).")
+    ],
+    url: Annotated[
+        str, typer.Option(envvar="ISOLOIR_CONTACTS_URL", help="contacts-svc base URL.")
+    ] = "http://127.0.0.1:8001",
     kind: Annotated[str, typer.Option(help="occasional or regular")] = "occasional",
-    origin: Annotated[str | None, typer.Option(help="Origin of the rows, when the file's provenance allows several.")] = None,
-    mapping: Annotated[list[str] | None, typer.Option("--map", help="COLUMN=field, repeatable.")] = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(help="Origin of the rows, when the file's provenance allows several."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="COLUMN=field, repeatable.")
+    ] = None,
     poll_seconds: Annotated[float, typer.Option(help="How often progress is read.")] = 0.5,
-    errors_to: Annotated[Path | None, typer.Option("--errors", help="Write the error report (CSV) here.")] = None,
+    errors_to: Annotated[
+        Path | None, typer.Option("--errors", help="Write the error report (CSV) here.")
+    ] = None,
 ) -> None:
     """Upload a contact file and show its progress until the import is done."""
     console = Console()
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(60.0, connect=5.0)) as client:
+    with httpx.Client(
+        base_url=url, headers=headers, timeout=httpx.Timeout(60.0, connect=5.0)
+    ) as client:
         job = upload_and_follow(
             client=client,
             campaign_id=campaign_id,
