@@ -291,3 +291,32 @@ class TestImportRefusals:
 
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "header"
+
+
+class TestSqlite:
+    async def test_the_embedded_sqlite_database_imports_the_same_file_the_same_way(
+        self, service_settings: Any, tokens: Tokens, tmp_path: Path
+    ) -> None:
+        settings = await service_settings(
+            ContactsSettings,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'contacts.db'}",
+            import_chunk_rows=150,
+            import_dir=tmp_path / "uploads",
+        )
+        path = tmp_path / "file.csv"
+        expected = contacts_data.write_csv(path, 600, seed=3, encoding="cp1252", delimiter=",")
+        async with running(create_app(settings)) as svc:
+            world = World(svc=svc, tokens=tokens, party_id=uuid.UUID(tokens.party_id))
+            await world.register_party()
+            await world.create_campaign()
+            file = await world.create_file()
+
+            first = await finished(world, (await upload(world, path.read_bytes(), file["id"])).json()["id"])
+            again = await finished(world, (await upload(world, path.read_bytes(), file["id"])).json()["id"])
+            held = await contact_count(world)
+
+        assert first["status"] == "done", first
+        assert (first["encoding"], first["delimiter"]) == ("cp1252", ",")
+        assert first["created"] == expected.people == held
+        assert first["errors"] == expected.bad_rows
+        assert (again["created"], again["merged"]) == (0, 0)

@@ -85,8 +85,12 @@ async def _stage(session: AsyncSession, target: Target, chunk: Chunk, pg: bool) 
         )
 
 
-async def _match(session: AsyncSession, target: Target) -> None:
+async def _match(session: AsyncSession, target: Target, created: list[uuid.UUID]) -> None:
     s = import_staging.c
+    if created:
+        await session.execute(
+            sa.delete(import_staging).where(s.import_id == target.import_id, s.new_id.in_(created))
+        )
     for key in fields.HASHES:
         await session.execute(
             sa.update(import_staging)
@@ -132,7 +136,7 @@ async def _insert(
         sa.literal(now, db.UTCDateTime()),
         sa.literal(now, db.UTCDateTime()),
         *(s[c] for c in copied),
-    ).where(s.import_id == target.import_id, s.match_id.is_(None))
+    ).where(s.import_id == target.import_id)
     columns = [
         "id",
         "campaign_id",
@@ -234,12 +238,16 @@ async def write_chunk(
     counts = Counts(errors=len({e[0] for e in chunk.errors}))
     errors = list(chunk.errors)
     await _stage(session, target, chunk, pg)
-    await _match(session, target)
     for row_no, email_hash, phone_hash in await _skip_opposed(session, target):
         errors.append((row_no, "email/phone", OPPOSED, email_hash, phone_hash))
         counts.skipped += 1
+    # Insert first: the unique indexes turn away every row of a person already held, and
+    # only those few are then matched, rather than probing the indexes for every row twice.
     created = await _insert(session, target, now, pg)
-    changed, counts.unchanged = await _merge(session, target, now)
+    changed: dict[uuid.UUID, set[str]] = {}
+    if len(created) < len(chunk.rows) - counts.skipped:
+        await _match(session, target, created)
+        changed, counts.unchanged = await _merge(session, target, now)
     counts.created, counts.merged = len(created), len(changed)
     records = bulk.prevalidated_records(
         outbox, ev.ContactCreated, _created_payloads(target, chunk, created, now), occurred_at=now
