@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -134,8 +135,9 @@ async def run_import(
     settings: ContactsSettings,
     path: Path,
     rows: int,
-    expected: dict,
-) -> None:  # type: ignore[type-arg]
+    expected: dict[str, Any],
+    drain: bool,
+) -> None:
     tokens = Tokens()
     party = tokens.party_id
     admin = {"Authorization": f"Bearer {tokens.mint(campaign_id=None, roles=[Role.PARTY_ADMIN])}"}
@@ -244,6 +246,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--chunk-rows", type=int, default=5000)
-    parser.add_argument("--drain", action="store_true", help="Also time the relay publishing the events.")
+    parser.add_argument(
+        "--drain", action="store_true", help="Also time the relay publishing the events."
+    )
     args = parser.parse_args()
     asyncio.run(main(args.rows, args.chunk_rows, args.drain))
