@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from contacts_svc import models, purge
-from contacts_svc.imports import runner
 from contacts_svc.api import ROUTERS
 from contacts_svc.config import ContactsSettings
 from contacts_svc.handlers import HANDLERS
+from contacts_svc.imports import runner
 from isoloir import migrations, service
 
 DESCRIPTION = (

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import events
 from contacts_svc.models import ConsentState, Contact, Import, ImportRowError, Interaction
@@ -21,26 +22,22 @@ async def forget(
     now: datetime,
 ) -> None:
     """Delete everything held about a contact and tell every service to do the same."""
-    await session.execute(
-        sa.delete(Interaction).where(Interaction.contact_id == contact.id)  # type: ignore[arg-type]
-    )
-    await session.execute(
-        sa.delete(ConsentState).where(ConsentState.contact_id == contact.id)  # type: ignore[arg-type]
-    )
+    await session.execute(sa.delete(Interaction).where(col(Interaction.contact_id) == contact.id))
+    await session.execute(sa.delete(ConsentState).where(col(ConsentState.contact_id) == contact.id))
     hashes = [h for h in (contact.email_hash, contact.phone_hash) if h]
     if hashes:
         await session.execute(
             sa.delete(ImportRowError).where(
-                ImportRowError.import_id.in_(  # type: ignore[attr-defined]
-                    sa.select(Import.id).where(Import.campaign_id == contact.campaign_id)  # type: ignore[arg-type]
+                col(ImportRowError.import_id).in_(
+                    sa.select(col(Import.id)).where(col(Import.campaign_id) == contact.campaign_id)
                 ),
                 sa.or_(
-                    ImportRowError.email_hash.in_(hashes),  # type: ignore[union-attr]
-                    ImportRowError.phone_hash.in_(hashes),  # type: ignore[union-attr]
+                    col(ImportRowError.email_hash).in_(hashes),
+                    col(ImportRowError.phone_hash).in_(hashes),
                 ),
             )
         )
-    await session.execute(sa.delete(Contact).where(Contact.id == contact.id))  # type: ignore[arg-type]
+    await session.execute(sa.delete(Contact).where(col(Contact.id) == contact.id))
     await events.deleted(
         session,
         outbox,

@@ -35,7 +35,7 @@ def contact_state(contact: Contact, *, now: datetime) -> dict[str, object]:
 async def created(
     session: AsyncSession, outbox: Outbox, contact: Contact, *, now: datetime
 ) -> Envelope:
-    payload = ev.ContactCreated(**contact_state(contact, now=now))  # type: ignore[arg-type]
+    payload = ev.ContactCreated(**contact_state(contact, now=now))
     return await outbox.add(
         session, payload, tenant_id=str(contact.campaign_id), key=str(contact.id)
     )
@@ -44,7 +44,7 @@ async def created(
 async def updated(
     session: AsyncSession, outbox: Outbox, contact: Contact, *, changed: list[str], now: datetime
 ) -> Envelope:
-    payload = ev.ContactUpdated(**contact_state(contact, now=now), changed_fields=sorted(changed))  # type: ignore[arg-type]
+    payload = ev.ContactUpdated(**contact_state(contact, now=now), changed_fields=sorted(changed))
     return await outbox.add(
         session, payload, tenant_id=str(contact.campaign_id), key=str(contact.id)
     )

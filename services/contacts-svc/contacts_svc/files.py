@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import repository
 from contacts_svc.models import Campaign, ContactFile
@@ -113,11 +114,11 @@ async def collection_file(
     found = await session.scalar(
         sa.select(ContactFile)
         .where(
-            ContactFile.campaign_id == campaign.id,  # type: ignore[arg-type]
-            ContactFile.provenance == Provenance.CAMPAIGN_COLLECTION.value,  # type: ignore[arg-type]
-            ContactFile.purged_at.is_(None),  # type: ignore[union-attr]
+            col(ContactFile.campaign_id) == campaign.id,
+            col(ContactFile.provenance) == Provenance.CAMPAIGN_COLLECTION.value,
+            col(ContactFile.purged_at).is_(None),
         )
-        .order_by(ContactFile.created_at)
+        .order_by(col(ContactFile.created_at))
         .limit(1)
     )
     if found is not None:

@@ -11,6 +11,7 @@ from contacts_svc import contacts, events, fields, files, repository
 from contacts_svc.config import ContactsSettings
 from contacts_svc.models import Campaign, Contact
 from contacts_svc.rules import ContactKind, Origin, Provenance, check_kind_and_origin
+from isoloir import problems
 from isoloir.events import consent as consent_ev
 from isoloir.events import contacts as ev
 from isoloir.outbox import Outbox
@@ -149,16 +150,21 @@ async def on_submission(
     if await session.get(Contact, payload.proposed_contact_id) is not None:
         return "created"  # already applied under this id
     file = await files.collection_file(session, campaign=campaign, now=now)
-    await contacts.create(
-        session,
-        outbox,
-        settings=settings,
-        campaign_id=campaign.id,
-        file_id=file.id,
-        kind=kind,
-        origin=Origin.FORM,
-        raw={k: v for k, v in raw.items() if v},
-        now=now,
-        contact_id=payload.proposed_contact_id,
-    )
+    try:
+        await contacts.create(
+            session,
+            outbox,
+            settings=settings,
+            campaign_id=campaign.id,
+            file_id=file.id,
+            kind=kind,
+            origin=Origin.FORM,
+            raw={k: v for k, v in raw.items() if v},
+            now=now,
+            contact_id=payload.proposed_contact_id,
+        )
+    except problems.Problem as exc:
+        # Checked before anything is written: the refusal is the answer, not a failure.
+        await _reject(session, outbox, payload, reason="invalid", detail=exc.detail or "", now=now)
+        return "rejected"
     return "created"

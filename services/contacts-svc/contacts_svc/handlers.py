@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contacts_svc import contacts, erasure, events, forms, projections, rights
 from contacts_svc.config import ContactsSettings
@@ -25,8 +26,8 @@ def _settings(ctx: EventContext) -> ContactsSettings:
 async def _contact(ctx: EventContext, payload: consent_ev._ConsentChange) -> Contact | None:
     return await ctx.session.scalar(
         sa.select(Contact).where(
-            Contact.id == payload.contact_id,  # type: ignore[arg-type]
-            Contact.campaign_id == payload.campaign_id,  # type: ignore[arg-type]
+            col(Contact.id) == payload.contact_id,
+            col(Contact.campaign_id) == payload.campaign_id,
         )
     )
 

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from contacts_svc import passwords, repository, staff
 from contacts_svc.config import ContactsSettings
-from contacts_svc.models import Campaign, LoginThrottle, StaffMember, StaffRole
+from contacts_svc.models import Campaign, LoginThrottle, StaffMember, StaffRole, table
 from contacts_svc.schemas import LoginIn, TokenOut
 from isoloir import auth, db, problems, signing
 from isoloir.auth import Role
@@ -42,19 +43,19 @@ async def _record_failure(
     key: str,
     now: datetime,
 ) -> None:
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    throttle = table(LoginThrottle)
     window = now - timedelta(minutes=settings.login_lock_minutes)
     dialect = sqlite if db.is_sqlite(settings.database_url) else postgresql
-    fresh = table.c.window_started_at < window
-    failures = sa.case((fresh, 1), else_=table.c.failures + 1)
-    stmt = dialect.insert(table).values(
+    fresh = throttle.c.window_started_at < window
+    failures = sa.case((fresh, 1), else_=throttle.c.failures + 1)
+    stmt = dialect.insert(throttle).values(
         key=key, failures=1, window_started_at=now, locked_until=None
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["key"],
         set_={
             "failures": failures,
-            "window_started_at": sa.case((fresh, now), else_=table.c.window_started_at),
+            "window_started_at": sa.case((fresh, now), else_=throttle.c.window_started_at),
             "locked_until": sa.case(
                 (
                     failures >= settings.login_max_failures,
@@ -78,7 +79,9 @@ async def _roles_for(
         campaigns = sorted(
             set(
                 await session.scalars(
-                    sa.select(StaffRole.campaign_id).where(StaffRole.staff_id == account.id)  # type: ignore[arg-type]
+                    sa.select(col(StaffRole.campaign_id)).where(
+                        col(StaffRole.staff_id) == account.id
+                    )
                 )
             )
         )
@@ -132,13 +135,13 @@ async def login(
     account = None
     if address is not None:
         account = await session.scalar(
-            sa.select(StaffMember).where(StaffMember.email == address)  # type: ignore[arg-type]
+            sa.select(StaffMember).where(col(StaffMember.email) == address)
         )
     matches = passwords.verify(account.password_hash if account else None, body.password)
     if account is None or not matches or not account.active:
         await _record_failure(sessionmaker, settings=settings, key=key, now=now)
         raise problems.Unauthorized(WRONG)
-    await session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == key))  # type: ignore[arg-type]
+    await session.execute(sa.delete(LoginThrottle).where(col(LoginThrottle.key) == key))
     campaign_id, roles = await _roles_for(session, account, body.campaign_id)
     issued = await _after_revocation(session, str(account.id), db.utcnow())
     ttl = timedelta(minutes=settings.access_token_minutes)

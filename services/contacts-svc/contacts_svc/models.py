@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from isoloir import db
 
-Base = db.model_base("ContactsBase")
+if TYPE_CHECKING:
+    Base = SQLModel  # what model_base returns, as type checkers can follow it
+else:
+    Base = db.model_base("ContactsBase")
 metadata = Base.metadata
 
 
@@ -28,7 +31,7 @@ def _json(*, nullable: bool = False) -> Any:
     return Field(sa_column=sa.Column(sa.JSON(), nullable=nullable))
 
 
-class Party(Base, table=True):  # type: ignore[call-arg]
+class Party(Base, table=True):
     __tablename__ = "parties"
 
     id: uuid.UUID = Field(primary_key=True)
@@ -36,7 +39,7 @@ class Party(Base, table=True):  # type: ignore[call-arg]
     created_at: datetime = _ts()
 
 
-class Campaign(Base, table=True):  # type: ignore[call-arg]
+class Campaign(Base, table=True):
     __tablename__ = "campaigns"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -51,7 +54,7 @@ class Campaign(Base, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _ts()
 
 
-class StaffMember(Base, table=True):  # type: ignore[call-arg]
+class StaffMember(Base, table=True):
     __tablename__ = "staff_members"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -65,7 +68,7 @@ class StaffMember(Base, table=True):  # type: ignore[call-arg]
     deactivated_at: datetime | None = _ts(nullable=True)
 
 
-class StaffRole(Base, table=True):  # type: ignore[call-arg]
+class StaffRole(Base, table=True):
     __tablename__ = "staff_roles"
 
     staff_id: uuid.UUID = Field(foreign_key="staff_members.id", primary_key=True)
@@ -73,7 +76,7 @@ class StaffRole(Base, table=True):  # type: ignore[call-arg]
     role: str = Field(primary_key=True, max_length=40)
 
 
-class LoginThrottle(Base, table=True):  # type: ignore[call-arg]
+class LoginThrottle(Base, table=True):
     """Failed logins per account key (hash of the email): shared by every replica."""
 
     __tablename__ = "login_throttle"
@@ -84,7 +87,7 @@ class LoginThrottle(Base, table=True):  # type: ignore[call-arg]
     locked_until: datetime | None = _ts(nullable=True)
 
 
-class ContactFile(Base, table=True):  # type: ignore[call-arg]
+class ContactFile(Base, table=True):
     __tablename__ = "contact_files"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -100,7 +103,7 @@ class ContactFile(Base, table=True):  # type: ignore[call-arg]
     purged_at: datetime | None = _ts(nullable=True)
 
 
-class Contact(Base, table=True):  # type: ignore[call-arg]
+class Contact(Base, table=True):
     __tablename__ = "contacts"
     __table_args__ = (
         sa.Index(
@@ -157,7 +160,7 @@ class Contact(Base, table=True):  # type: ignore[call-arg]
     updated_at: datetime = _ts()
 
 
-class PurgeReport(Base, table=True):  # type: ignore[call-arg]
+class PurgeReport(Base, table=True):
     __tablename__ = "purge_reports"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -169,7 +172,7 @@ class PurgeReport(Base, table=True):  # type: ignore[call-arg]
     purged_at: datetime = _ts()
 
 
-class ConsentState(Base, table=True):  # type: ignore[call-arg]
+class ConsentState(Base, table=True):
     """Projection of consent-svc's ledger: the latest state per contact, channel and purpose."""
 
     __tablename__ = "consent_states"
@@ -182,7 +185,7 @@ class ConsentState(Base, table=True):  # type: ignore[call-arg]
     changed_at: datetime = _ts()
 
 
-class OppositionHash(Base, table=True):  # type: ignore[call-arg]
+class OppositionHash(Base, table=True):
     """Projection of consent-svc's opposition list: keyed hashes only."""
 
     __tablename__ = "opposition_hashes"
@@ -190,7 +193,7 @@ class OppositionHash(Base, table=True):  # type: ignore[call-arg]
     hash: str = Field(primary_key=True, max_length=64)
 
 
-class Import(Base, table=True):  # type: ignore[call-arg]
+class Import(Base, table=True):
     __tablename__ = "imports"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -202,7 +205,7 @@ class Import(Base, table=True):  # type: ignore[call-arg]
     origin: str = Field(max_length=40)
     encoding: str = Field(max_length=20)
     delimiter: str = Field(max_length=1)
-    mapping: dict[str, str] = _json()
+    mapping: dict[str, Any] = _json()
     content_sha256: str = Field(max_length=64)
     size_bytes: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
     processed_bytes: int = Field(default=0, sa_column=sa.Column(sa.BigInteger(), nullable=False))
@@ -220,7 +223,7 @@ class Import(Base, table=True):  # type: ignore[call-arg]
     finished_at: datetime | None = _ts(nullable=True)
 
 
-class ImportRowError(Base, table=True):  # type: ignore[call-arg]
+class ImportRowError(Base, table=True):
     """One line of an import's error report; hashes let an erasure find the person's lines."""
 
     __tablename__ = "import_errors"
@@ -234,7 +237,7 @@ class ImportRowError(Base, table=True):  # type: ignore[call-arg]
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
 
 
-class Interaction(Base, table=True):  # type: ignore[call-arg]
+class Interaction(Base, table=True):
     """A canvassing entry: a door-to-door visit, meeting, call or event attendance."""
 
     __tablename__ = "interactions"
@@ -252,7 +255,7 @@ class Interaction(Base, table=True):  # type: ignore[call-arg]
     created_at: datetime = _ts()
 
 
-class Segment(Base, table=True):  # type: ignore[call-arg]
+class Segment(Base, table=True):
     __tablename__ = "segments"
 
     id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
@@ -288,3 +291,10 @@ import_staging = sa.Table(
     sa.Column("notes", sa.String(2000)),
     sa.Column("support_level", sa.Integer()),
 )
+
+
+def table(model: type[SQLModel]) -> sa.Table:
+    """Return a model's table (SQLModel does not declare `__table__` to type checkers)."""
+    found = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(found, sa.Table)
+    return found

@@ -7,8 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from contacts_svc.models import ConsentState, OppositionHash
+from contacts_svc.models import ConsentState, OppositionHash, table
 from isoloir.db import is_sqlite
 from isoloir.events import consent as ev
 
@@ -21,10 +22,10 @@ async def record_consent(
     session: AsyncSession, payload: ev._ConsentChange, *, database_url: str
 ) -> None:
     """Keep the latest state per (contact, channel, purpose); an older event changes nothing."""
-    table = ConsentState.__table__  # type: ignore[attr-defined]
+    states = table(ConsentState)
     stmt = (
         _dialect(database_url)
-        .insert(table)
+        .insert(states)
         .values(
             contact_id=payload.contact_id,
             channel=payload.channel,
@@ -37,22 +38,20 @@ async def record_consent(
     stmt = stmt.on_conflict_do_update(
         index_elements=["contact_id", "channel", "purpose"],
         set_={"state": stmt.excluded.state, "changed_at": stmt.excluded.changed_at},
-        where=table.c.changed_at <= stmt.excluded.changed_at,
+        where=states.c.changed_at <= stmt.excluded.changed_at,
     )
     await session.execute(stmt)
 
 
 async def add_opposition(session: AsyncSession, hashes: list[str], *, database_url: str) -> None:
     for value in hashes:
-        stmt = _dialect(database_url).insert(OppositionHash.__table__).values(hash=value)  # type: ignore[attr-defined]
+        stmt = _dialect(database_url).insert(table(OppositionHash)).values(hash=value)
         await session.execute(stmt.on_conflict_do_nothing(index_elements=["hash"]))
 
 
 async def remove_opposition(session: AsyncSession, hashes: list[str]) -> None:
     if hashes:
-        await session.execute(
-            sa.delete(OppositionHash).where(OppositionHash.hash.in_(hashes))  # type: ignore[attr-defined]
-        )
+        await session.execute(sa.delete(OppositionHash).where(col(OppositionHash.hash).in_(hashes)))
 
 
 def hashes_of(payload: ev.OppositionAdded | ev.OppositionRemoved) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from contacts_svc import bulk
 from contacts_svc.config import ContactsSettings
@@ -44,8 +45,8 @@ async def _purge_batch(
 ) -> int:
     rows = (
         await session.execute(
-            sa.select(Contact.id, Contact.email_hash, Contact.phone_hash)
-            .where(Contact.file_id == file.id, Contact.campaign_id == file.campaign_id)  # type: ignore[arg-type]
+            sa.select(col(Contact.id), col(Contact.email_hash), col(Contact.phone_hash))
+            .where(col(Contact.file_id) == file.id, col(Contact.campaign_id) == file.campaign_id)
             .limit(BATCH)
         )
     ).all()
@@ -53,20 +54,21 @@ async def _purge_batch(
         return 0
     ids = [r.id for r in rows]
     hashes = [h for r in rows for h in (r.email_hash, r.phone_hash) if h]
-    await session.execute(sa.delete(Interaction).where(Interaction.contact_id.in_(ids)))  # type: ignore[union-attr]
-    await session.execute(sa.delete(ConsentState).where(ConsentState.contact_id.in_(ids)))  # type: ignore[attr-defined]
+    await session.execute(sa.delete(Interaction).where(col(Interaction.contact_id).in_(ids)))
+    await session.execute(sa.delete(ConsentState).where(col(ConsentState.contact_id).in_(ids)))
     if hashes:
         await session.execute(
             sa.delete(ImportRowError).where(
-                ImportRowError.import_id.in_(  # type: ignore[attr-defined]
-                    sa.select(Import.id).where(Import.campaign_id == file.campaign_id)  # type: ignore[arg-type]
+                col(ImportRowError.import_id).in_(
+                    sa.select(col(Import.id)).where(col(Import.campaign_id) == file.campaign_id)
                 ),
                 sa.or_(
-                    ImportRowError.email_hash.in_(hashes), ImportRowError.phone_hash.in_(hashes)
-                ),  # type: ignore[union-attr]
+                    col(ImportRowError.email_hash).in_(hashes),
+                    col(ImportRowError.phone_hash).in_(hashes),
+                ),
             )
         )
-    await session.execute(sa.delete(Contact).where(Contact.id.in_(ids)))  # type: ignore[attr-defined]
+    await session.execute(sa.delete(Contact).where(col(Contact.id).in_(ids)))
     tenant = str(file.campaign_id)
     await bulk.add_events(
         session,
@@ -141,13 +143,13 @@ async def expired_files(
     session: AsyncSession, *, now: datetime, campaign_id: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
     """Return the ids of files whose retention has ended and that are not purged yet."""
-    query = sa.select(ContactFile.id).where(
-        ContactFile.purged_at.is_(None),  # type: ignore[union-attr]
-        ContactFile.retention_ends_on <= now.date(),  # type: ignore[arg-type]
+    query = sa.select(col(ContactFile.id)).where(
+        col(ContactFile.purged_at).is_(None),
+        col(ContactFile.retention_ends_on) <= now.date(),
     )
     if campaign_id is not None:
-        query = query.where(ContactFile.campaign_id == campaign_id)  # type: ignore[arg-type]
-    return list(await session.scalars(query.order_by(ContactFile.retention_ends_on)))
+        query = query.where(col(ContactFile.campaign_id) == campaign_id)
+    return list(await session.scalars(query.order_by(col(ContactFile.retention_ends_on))))
 
 
 async def run(

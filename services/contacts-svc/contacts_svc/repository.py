@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc.models import (
     Campaign,
@@ -47,8 +48,8 @@ async def file(session: AsyncSession, *, campaign_id: uuid.UUID, file_id: uuid.U
     """Return a live contact file of the campaign or raise NotFound."""
     found = await session.scalar(
         sa.select(ContactFile).where(
-            ContactFile.id == file_id,  # type: ignore[arg-type]
-            ContactFile.campaign_id == campaign_id,  # type: ignore[arg-type]
+            col(ContactFile.id) == file_id,
+            col(ContactFile.campaign_id) == campaign_id,
         )
     )
     if found is None:
@@ -62,8 +63,8 @@ async def contact(
     """Return a contact of the campaign or raise NotFound."""
     found = await session.scalar(
         sa.select(Contact).where(
-            Contact.id == contact_id,  # type: ignore[arg-type]
-            Contact.campaign_id == campaign_id,  # type: ignore[arg-type]
+            col(Contact.id) == contact_id,
+            col(Contact.campaign_id) == campaign_id,
         )
     )
     if found is None:
@@ -81,16 +82,16 @@ async def contact_by_identifiers(
 ) -> Contact | None:
     """Return the campaign's contact with this email hash, else phone hash, else person hash."""
     keys = (
-        (Contact.email_hash, email_hash),
-        (Contact.phone_hash, phone_hash),
-        (Contact.person_hash, person_hash),
+        (col(Contact.email_hash), email_hash),
+        (col(Contact.phone_hash), phone_hash),
+        (col(Contact.person_hash), person_hash),
     )
     for column, value in keys:
         if value:
             found = await session.scalar(
                 sa.select(Contact).where(
-                    Contact.campaign_id == campaign_id,  # type: ignore[arg-type]
-                    column == value,  # type: ignore[arg-type]
+                    col(Contact.campaign_id) == campaign_id,
+                    column == value,
                 )
             )
             if found is not None:
@@ -104,7 +105,7 @@ async def opposed(session: AsyncSession, hashes: Sequence[str | None]) -> bool:
     if not wanted:
         return False
     found = await session.scalar(
-        sa.select(sa.func.count()).where(OppositionHash.hash.in_(wanted))  # type: ignore[attr-defined]
+        sa.select(sa.func.count()).where(col(OppositionHash.hash).in_(wanted))
     )
     return bool(found)
 
@@ -114,11 +115,11 @@ async def has_granted(
 ) -> bool:
     """Tell whether the consent projection holds a granted state for the contact."""
     query = sa.select(sa.func.count()).where(
-        ConsentState.contact_id == contact_id,  # type: ignore[arg-type]
-        ConsentState.state == "granted",  # type: ignore[arg-type]
+        col(ConsentState.contact_id) == contact_id,
+        col(ConsentState.state) == "granted",
     )
     if purpose is not None:
-        query = query.where(ConsentState.purpose == purpose)  # type: ignore[arg-type]
+        query = query.where(col(ConsentState.purpose) == purpose)
     return bool(await session.scalar(query))
 
 
@@ -133,9 +134,9 @@ async def roles_in(
     session: AsyncSession, *, staff_id: uuid.UUID, campaign_id: uuid.UUID
 ) -> list[str]:
     rows = await session.scalars(
-        sa.select(StaffRole.role).where(
-            StaffRole.staff_id == staff_id,  # type: ignore[arg-type]
-            StaffRole.campaign_id == campaign_id,  # type: ignore[arg-type]
+        sa.select(col(StaffRole.role)).where(
+            col(StaffRole.staff_id) == staff_id,
+            col(StaffRole.campaign_id) == campaign_id,
         )
     )
     return sorted(rows)

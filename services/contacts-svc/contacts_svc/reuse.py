@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import events, files, repository
 from contacts_svc.models import ConsentState, Contact, ContactFile
@@ -67,21 +68,21 @@ async def reuse_file(
             "source_file_id", "only a primary-election file is reused this way"
         )
     consenting = (
-        sa.select(ConsentState.contact_id)
-        .where(ConsentState.purpose == REUSE_PURPOSE, ConsentState.state == "granted")  # type: ignore[arg-type]
+        sa.select(col(ConsentState.contact_id))
+        .where(col(ConsentState.purpose) == REUSE_PURPOSE, col(ConsentState.state) == "granted")
         .scalar_subquery()
     )
     chosen = list(
         await session.scalars(
             sa.select(Contact).where(
-                Contact.file_id == source.id,  # type: ignore[arg-type]
-                Contact.campaign_id == source.campaign_id,  # type: ignore[arg-type]
-                Contact.id.in_(consenting),  # type: ignore[attr-defined]
+                col(Contact.file_id) == source.id,
+                col(Contact.campaign_id) == source.campaign_id,
+                col(Contact.id).in_(consenting),
             )
         )
     )
     total = await session.scalar(
-        sa.select(sa.func.count()).where(Contact.file_id == source.id)  # type: ignore[arg-type]
+        sa.select(sa.func.count()).where(col(Contact.file_id) == source.id)
     )
     if not chosen:
         raise problems.ComplianceRefusal(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import contacts, erasure
 from contacts_svc.config import ContactsSettings
@@ -50,7 +51,9 @@ async def _campaign_ids(
         party_id = None
     if party_id is None:
         return None  # one party per platform: every campaign held here
-    rows = await session.scalars(sa.select(Campaign.id).where(Campaign.party_id == party_id))  # type: ignore[arg-type]
+    rows = await session.scalars(
+        sa.select(col(Campaign.id)).where(col(Campaign.party_id) == party_id)
+    )
     return list(rows)
 
 
@@ -58,20 +61,20 @@ async def matching(
     session: AsyncSession, request: ev.RightsRequestOpened, *, tenant: str | None
 ) -> list[Contact]:
     """Return the contacts this request is about."""
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     if request.contact_ids:
-        conditions.append(Contact.id.in_(request.contact_ids))  # type: ignore[attr-defined]
+        conditions.append(col(Contact.id).in_(request.contact_ids))
     if request.email_hash:
-        conditions.append(Contact.email_hash == request.email_hash)
+        conditions.append(col(Contact.email_hash) == request.email_hash)
     if request.phone_hash:
-        conditions.append(Contact.phone_hash == request.phone_hash)
+        conditions.append(col(Contact.phone_hash) == request.phone_hash)
     if not conditions:
         return []
     query = sa.select(Contact).where(sa.or_(*conditions))
     campaign_ids = await _campaign_ids(session, request, tenant)
     if campaign_ids is not None:
-        query = query.where(Contact.campaign_id.in_(campaign_ids))  # type: ignore[attr-defined]
-    return list(await session.scalars(query.order_by(Contact.created_at)))
+        query = query.where(col(Contact.campaign_id).in_(campaign_ids))
+    return list(await session.scalars(query.order_by(col(Contact.created_at))))
 
 
 async def export(session: AsyncSession, found: list[Contact]) -> dict[str, Any]:
@@ -81,8 +84,8 @@ async def export(session: AsyncSession, found: list[Contact]) -> dict[str, Any]:
         file = await session.get(ContactFile, contact.file_id)
         entries = await session.scalars(
             sa.select(Interaction)
-            .where(Interaction.contact_id == contact.id)
-            .order_by(Interaction.occurred_at)  # type: ignore[arg-type]
+            .where(col(Interaction.contact_id) == contact.id)
+            .order_by(col(Interaction.occurred_at))
         )
         record: dict[str, Any] = {name: getattr(contact, name) for name in _EXPORTED}
         record.update(
@@ -118,13 +121,15 @@ async def _forget_report_lines(
     if not hashes:
         return 0
     query = sa.delete(ImportRowError).where(
-        sa.or_(ImportRowError.email_hash.in_(hashes), ImportRowError.phone_hash.in_(hashes))  # type: ignore[union-attr]
+        sa.or_(
+            col(ImportRowError.email_hash).in_(hashes), col(ImportRowError.phone_hash).in_(hashes)
+        )
     )
     if campaign_ids is not None:
         query = query.where(
-            ImportRowError.import_id.in_(
-                sa.select(Import.id).where(Import.campaign_id.in_(campaign_ids))
-            )  # type: ignore[attr-defined]
+            col(ImportRowError.import_id).in_(
+                sa.select(col(Import.id)).where(col(Import.campaign_id).in_(campaign_ids))
+            )
         )
     result = await session.execute(query)
     return int(getattr(result, "rowcount", 0) or 0)

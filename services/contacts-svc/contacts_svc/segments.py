@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import sensitive
 from contacts_svc.contact_schemas import AgeBand, CountCell, Counts, SegmentFilters
@@ -44,7 +45,7 @@ def _tags_match(tags: list[str], dialect: str) -> Any:
         return sa.text("CAST(contacts.tags AS jsonb) ?| :wanted_tags").bindparams(
             sa.bindparam("wanted_tags", value=tags, type_=sa.ARRAY(sa.String()))
         )
-    each = sa.func.json_each(Contact.tags).table_valued("value")
+    each = sa.func.json_each(col(Contact.tags)).table_valued("value")
     return sa.exists(sa.select(1).select_from(each).where(each.c.value.in_(tags)))
 
 
@@ -52,16 +53,16 @@ def conditions(
     filters: SegmentFilters, *, campaign_id: uuid.UUID, year: int, dialect: str
 ) -> list[Any]:
     """Return the SQL conditions of a filter, always scoped to the campaign."""
-    out: list[Any] = [Contact.campaign_id == campaign_id]
+    out: list[Any] = [col(Contact.campaign_id) == campaign_id]
     if filters.polling_stations:
         out.append(
-            Contact.polling_station.in_([s.strip().upper() for s in filters.polling_stations])
-        )  # type: ignore[union-attr]
+            col(Contact.polling_station).in_([s.strip().upper() for s in filters.polling_stations])
+        )
     if filters.age_bands:
         out.append(
             sa.or_(
                 *(
-                    Contact.birth_year.between(year - _BANDS[b][1], year - _BANDS[b][0])  # type: ignore[union-attr]
+                    col(Contact.birth_year).between(year - _BANDS[b][1], year - _BANDS[b][0])
                     for b in filters.age_bands
                 )
             )
@@ -69,20 +70,22 @@ def conditions(
     if filters.tags:
         out.append(_tags_match(filters.tags, dialect))
     if filters.file_ids:
-        out.append(Contact.file_id.in_(filters.file_ids))  # type: ignore[attr-defined]
+        out.append(col(Contact.file_id).in_(filters.file_ids))
     if filters.kinds:
-        out.append(Contact.kind.in_([k.value for k in filters.kinds]))  # type: ignore[attr-defined]
+        out.append(col(Contact.kind).in_([k.value for k in filters.kinds]))
     if filters.interaction_kinds or filters.interaction_outcomes:
-        entry = sa.select(Interaction.id).where(
-            Interaction.contact_id == Contact.id,  # type: ignore[arg-type]
-            Interaction.campaign_id == campaign_id,  # type: ignore[arg-type]
+        entry = sa.select(col(Interaction.id)).where(
+            col(Interaction.contact_id) == col(Contact.id),
+            col(Interaction.campaign_id) == campaign_id,
         )
         if filters.interaction_kinds:
-            entry = entry.where(Interaction.kind.in_([k.value for k in filters.interaction_kinds]))  # type: ignore[attr-defined]
+            entry = entry.where(
+                col(Interaction.kind).in_([k.value for k in filters.interaction_kinds])
+            )
         if filters.interaction_outcomes:
             entry = entry.where(
-                Interaction.outcome.in_([o.value for o in filters.interaction_outcomes])
-            )  # type: ignore[attr-defined]
+                col(Interaction.outcome).in_([o.value for o in filters.interaction_outcomes])
+            )
         out.append(sa.exists(entry))
     return out
 
@@ -102,12 +105,12 @@ async def matching_contacts(
         *conditions(filters, campaign_id=campaign_id, year=now.year, dialect=dialect)
     )
     if after is not None:
-        query = query.where(Contact.id > after)  # type: ignore[arg-type]
-    return list(await session.scalars(query.order_by(Contact.id).limit(limit)))  # type: ignore[arg-type]
+        query = query.where(col(Contact.id) > after)
+    return list(await session.scalars(query.order_by(col(Contact.id)).limit(limit)))
 
 
 def _age_band(year: int) -> Any:
-    age = year - Contact.birth_year  # type: ignore[operator]
+    age = year - col(Contact.birth_year)
     return sa.case(
         *((age.between(low, high), band.value) for band, (low, high) in _BANDS.items()),
         else_=None,
@@ -119,15 +122,15 @@ async def counts(
 ) -> Counts:
     """Count contacts by the chosen dimensions; cells under MIN_CELL people are never shown."""
     columns = {
-        "polling_station": Contact.polling_station,
+        "polling_station": col(Contact.polling_station),
         "age_band": _age_band(now.year),
-        "sex": Contact.sex,
+        "sex": col(Contact.sex),
     }
     chosen = [columns[d].label(d) for d in by]
     rows = (
         await session.execute(
             sa.select(*chosen, sa.func.count().label("n"))
-            .where(Contact.campaign_id == campaign_id)  # type: ignore[arg-type]
+            .where(col(Contact.campaign_id) == campaign_id)
             .group_by(*chosen)
         )
     ).all()
@@ -140,6 +143,6 @@ async def counts(
             suppressed += 1
     # Small cells are merged into one "other" cell only when that cell is itself big enough.
     if small >= MIN_CELL:
-        cells.append(CountCell(**{d: "other" for d in by}, count=small))
+        cells.append(CountCell(**dict.fromkeys(by, "other"), count=small))
     cells.sort(key=lambda c: tuple(str(getattr(c, d)) for d in by))
     return Counts(dimensions=by, minimum_cell=MIN_CELL, cells=cells, suppressed_cells=suppressed)

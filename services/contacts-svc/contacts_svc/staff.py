@@ -10,6 +10,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import passwords
 from contacts_svc.config import ContactsSettings
@@ -70,7 +71,7 @@ async def create_account(
         raise problems.field_error("email", "not a valid email address")
     check_password(password, settings=settings, email=address, name=display_name)
     taken = await session.scalar(
-        sa.select(sa.func.count()).where(StaffMember.email == address)  # type: ignore[arg-type]
+        sa.select(sa.func.count()).where(col(StaffMember.email) == address)
     )
     if taken:
         raise problems.Conflict(
@@ -96,8 +97,8 @@ async def set_roles(
     """Replace the member's roles in one campaign."""
     await session.execute(
         sa.delete(StaffRole).where(
-            StaffRole.staff_id == staff_id,  # type: ignore[arg-type]
-            StaffRole.campaign_id == campaign_id,  # type: ignore[arg-type]
+            col(StaffRole.staff_id) == staff_id,
+            col(StaffRole.campaign_id) == campaign_id,
         )
     )
     for role in roles:

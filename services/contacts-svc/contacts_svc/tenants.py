@@ -20,7 +20,7 @@ def campaign_out(campaign: Campaign, party: Party) -> CampaignOut:
         party_name=party.name,
         candidate_name=campaign.candidate_name,
         election_kind=campaign.election_kind,
-        election_rounds=campaign.election_rounds,  # type: ignore[arg-type]
+        election_rounds=campaign.election_rounds,
         territory=campaign.territory,
         ends_on=campaign.ends_on,
         rights_contact_email=campaign.rights_contact_email,

@@ -17,7 +17,7 @@ from isoloir.testing.waiting import eventually
 
 
 class TestR08Provenance:
-    async def test_r08_files_obtained_through_a_mandate_authority_association_or_company_are_refused(
+    async def test_r08_files_from_a_mandate_authority_association_or_company_are_refused(
         self, world: World
     ) -> None:
         refused = {}
@@ -139,11 +139,12 @@ class TestR09Retention:
             for i in range(3)
         ]
         survivor = await world.create_contact(kept["id"], email="kept@example.org")
-        await world.client.post(
+        logged = await world.client.post(
             world.path("/interactions"),
-            json={"kind": "call", "outcome": "answered", "contact_id": doomed[0]["id"]},
+            json={"kind": "call", "outcome": "met", "contact_id": doomed[0]["id"]},
             headers=world.volunteer(),
         )
+        assert logged.status_code == 201, logged.text
         kernel = world.svc.kernel
         later = db.utcnow() + timedelta(days=11)
 
@@ -156,7 +157,8 @@ class TestR09Retention:
             file = await session.get(ContactFile, uuid.UUID(expiring["id"]))
         assert left == [uuid.UUID(survivor["id"])]
         assert entries == 0
-        assert file is not None and file.purged_at is not None
+        assert file is not None
+        assert file.purged_at is not None
         listed = await world.client.get(world.path("/purge-reports"), headers=world.manager())
         assert listed.json()[0]["purged_count"] == 3
         assert listed.json()[0]["file_id"] == expiring["id"]

@@ -11,7 +11,7 @@ from contacts_svc import identifiers
 from isoloir import identity
 
 sys.path.insert(0, str(Path(__file__).parents[3] / "bench"))
-import contacts_data  # noqa: E402
+import contacts_data
 
 EMAILS = [
     "Marie.Curie@Example.ORG",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contacts_svc import repository, staff, tenants
 from contacts_svc.deps import AnyMember, Managers, SettingsDep
@@ -51,7 +52,7 @@ def _out(account: StaffMember, roles: list[str]) -> StaffOut:
         display_name=account.display_name,
         party_admin=account.party_admin,
         active=account.active,
-        roles=roles,  # type: ignore[arg-type]
+        roles=roles,
     )
 
 
@@ -62,10 +63,10 @@ async def list_members(
     """List the campaign's team with their roles."""
     rows = (
         await session.execute(
-            sa.select(StaffMember, StaffRole.role)
-            .join(StaffRole, StaffRole.staff_id == StaffMember.id)  # type: ignore[arg-type]
-            .where(StaffRole.campaign_id == campaign_id)  # type: ignore[arg-type]
-            .order_by(StaffMember.email, StaffRole.role)
+            sa.select(StaffMember, col(StaffRole.role))
+            .join(StaffRole, col(StaffRole.staff_id) == col(StaffMember.id))
+            .where(col(StaffRole.campaign_id) == campaign_id)
+            .order_by(col(StaffMember.email), col(StaffRole.role))
         )
     ).all()
     by_id: dict[uuid.UUID, tuple[StaffMember, list[str]]] = {}

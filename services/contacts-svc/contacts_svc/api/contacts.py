@@ -7,6 +7,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Query
+from sqlmodel import col
 
 from contacts_svc import contacts, erasure, repository
 from contacts_svc.contact_schemas import ContactIn, ContactOut, ContactPage, ContactPatch
@@ -60,14 +61,14 @@ async def list_contacts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContactPage:
     """List contacts, a page at a time (keyset on id: pass `next_after` as `after`)."""
-    query = sa.select(Contact).where(Contact.campaign_id == campaign_id)  # type: ignore[arg-type]
+    query = sa.select(Contact).where(col(Contact.campaign_id) == campaign_id)
     if file_id is not None:
-        query = query.where(Contact.file_id == file_id)  # type: ignore[arg-type]
+        query = query.where(col(Contact.file_id) == file_id)
     if polling_station is not None:
-        query = query.where(Contact.polling_station == polling_station.upper())  # type: ignore[arg-type]
+        query = query.where(col(Contact.polling_station) == polling_station.upper())
     if after is not None:
-        query = query.where(Contact.id > after)  # type: ignore[arg-type]
-    rows = list(await session.scalars(query.order_by(Contact.id).limit(limit)))  # type: ignore[arg-type]
+        query = query.where(col(Contact.id) > after)
+    rows = list(await session.scalars(query.order_by(col(Contact.id)).limit(limit)))
     return ContactPage(
         items=[contact_out(c) for c in rows],
         next_after=rows[-1].id if len(rows) == limit else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contacts_svc import files, purge, repository
 from contacts_svc.deps import Managers, RecordReaders
@@ -33,8 +34,8 @@ async def list_files(
     """List the campaign's live contact files."""
     rows = await session.scalars(
         sa.select(ContactFile)
-        .where(ContactFile.campaign_id == campaign_id, ContactFile.purged_at.is_(None))  # type: ignore[arg-type, union-attr]
-        .order_by(ContactFile.created_at)
+        .where(col(ContactFile.campaign_id) == campaign_id, col(ContactFile.purged_at).is_(None))
+        .order_by(col(ContactFile.created_at))
     )
     return [files.file_out(f) for f in rows]
 
@@ -78,7 +79,7 @@ async def list_purge_reports(
     """List what the purge deleted: file, count, when."""
     rows = await session.scalars(
         sa.select(PurgeReport)
-        .where(PurgeReport.campaign_id == campaign_id)  # type: ignore[arg-type]
-        .order_by(PurgeReport.purged_at.desc())  # type: ignore[attr-defined]
+        .where(col(PurgeReport.campaign_id) == campaign_id)
+        .order_by(col(PurgeReport.purged_at).desc())
     )
     return [PurgeReportOut.model_validate(r, from_attributes=True) for r in rows]

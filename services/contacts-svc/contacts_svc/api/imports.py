@@ -11,6 +11,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlmodel import col
 
 from contacts_svc import contacts, repository, rules
 from contacts_svc.contact_schemas import ImportOut
@@ -98,7 +99,7 @@ async def upload_import(
     file_id: uuid.UUID,
     kind: rules.ContactKind = rules.ContactKind.OCCASIONAL,
     origin: rules.Origin | None = None,
-    map: Annotated[list[str] | None, Query(description="COLUMN=field, repeatable")] = None,  # noqa: A002
+    map: Annotated[list[str] | None, Query(description="COLUMN=field, repeatable")] = None,
 ) -> ImportOut:
     """Upload a CSV (UTF-8 or Windows-1252, ';' or ','); it is processed in the background."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -156,7 +157,7 @@ async def upload_import(
 
 async def _job(session: SessionDep, campaign_id: uuid.UUID, import_id: uuid.UUID) -> Import:
     found = await session.scalar(
-        sa.select(Import).where(Import.id == import_id, Import.campaign_id == campaign_id)  # type: ignore[arg-type]
+        sa.select(Import).where(col(Import.id) == import_id, col(Import.campaign_id) == campaign_id)
     )
     if found is None:
         raise problems.NotFound("no such import in this campaign")
@@ -170,8 +171,8 @@ async def list_imports(
     """List the campaign's imports, newest first."""
     rows = await session.scalars(
         sa.select(Import)
-        .where(Import.campaign_id == campaign_id)
-        .order_by(Import.created_at.desc())  # type: ignore[arg-type, attr-defined]
+        .where(col(Import.campaign_id) == campaign_id)
+        .order_by(col(Import.created_at).desc())
     )
     return [import_out(j) for j in rows]
 
@@ -206,13 +207,16 @@ async def download_error_report(
                 batch = (
                     await reading.execute(
                         sa.select(
-                            ImportRowError.id,
-                            ImportRowError.row,
-                            ImportRowError.field,
-                            ImportRowError.reason,
+                            col(ImportRowError.id),
+                            col(ImportRowError.row),
+                            col(ImportRowError.field),
+                            col(ImportRowError.reason),
                         )
-                        .where(ImportRowError.import_id == import_id, ImportRowError.id > last)  # type: ignore[arg-type, operator]
-                        .order_by(ImportRowError.id)
+                        .where(
+                            col(ImportRowError.import_id) == import_id,
+                            col(ImportRowError.id) > last,
+                        )
+                        .order_by(col(ImportRowError.id))
                         .limit(REPORT_BATCH)
                     )
                 ).all()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Query
+from sqlmodel import col
 
 from contacts_svc import canvassing
 from contacts_svc.contact_schemas import InteractionIn, InteractionOut, InteractionPage
@@ -45,14 +46,14 @@ async def list_interactions(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> InteractionPage:
     """List canvassing entries, a page at a time."""
-    query = sa.select(Interaction).where(Interaction.campaign_id == campaign_id)  # type: ignore[arg-type]
+    query = sa.select(Interaction).where(col(Interaction.campaign_id) == campaign_id)
     if contact_id is not None:
-        query = query.where(Interaction.contact_id == contact_id)  # type: ignore[arg-type]
+        query = query.where(col(Interaction.contact_id) == contact_id)
     if polling_station is not None:
-        query = query.where(Interaction.polling_station == polling_station.upper())  # type: ignore[arg-type]
+        query = query.where(col(Interaction.polling_station) == polling_station.upper())
     if after is not None:
-        query = query.where(Interaction.id > after)  # type: ignore[arg-type]
-    rows = list(await session.scalars(query.order_by(Interaction.id).limit(limit)))  # type: ignore[arg-type]
+        query = query.where(col(Interaction.id) > after)
+    rows = list(await session.scalars(query.order_by(col(Interaction.id)).limit(limit)))
     return InteractionPage(
         items=[_out(e) for e in rows], next_after=rows[-1].id if len(rows) == limit else None
     )
@@ -65,8 +66,8 @@ async def read_interaction(
     """Read one canvassing entry."""
     entry = await session.scalar(
         sa.select(Interaction).where(
-            Interaction.id == interaction_id,  # type: ignore[arg-type]
-            Interaction.campaign_id == campaign_id,  # type: ignore[arg-type]
+            col(Interaction.id) == interaction_id,
+            col(Interaction.campaign_id) == campaign_id,
         )
     )
     if entry is None:

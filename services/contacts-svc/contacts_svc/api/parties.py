@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contacts_svc import files, repository, reuse, staff, tenants
 from contacts_svc.deps import PartyAdmin, SettingsDep
@@ -80,7 +81,9 @@ async def list_campaigns(
     """List the party's campaigns."""
     party = await _party(session, party_id)
     rows = await session.scalars(
-        sa.select(Campaign).where(Campaign.party_id == party_id).order_by(Campaign.created_at)  # type: ignore[arg-type]
+        sa.select(Campaign)
+        .where(col(Campaign.party_id) == party_id)
+        .order_by(col(Campaign.created_at))
     )
     return [tenants.campaign_out(c, party) for c in rows]
 
@@ -92,7 +95,7 @@ def _staff_out(account: StaffMember, roles: list[str] | None = None) -> StaffOut
         display_name=account.display_name,
         party_admin=account.party_admin,
         active=account.active,
-        roles=roles or [],  # type: ignore[arg-type]
+        roles=roles or [],
     )
 
 
@@ -129,7 +132,9 @@ async def list_staff(
 ) -> list[StaffOut]:
     """List the party's staff accounts."""
     rows = await session.scalars(
-        sa.select(StaffMember).where(StaffMember.party_id == party_id).order_by(StaffMember.email)  # type: ignore[arg-type]
+        sa.select(StaffMember)
+        .where(col(StaffMember.party_id) == party_id)
+        .order_by(col(StaffMember.email))
     )
     return [_staff_out(a) for a in rows]
 

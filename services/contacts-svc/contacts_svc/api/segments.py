@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import Query
+from sqlmodel import col
 
 from contacts_svc import segments
 from contacts_svc.api.contacts import contact_out
@@ -31,7 +32,9 @@ def _out(segment: Segment) -> SegmentOut:
 
 async def _segment(session: SessionDep, campaign_id: uuid.UUID, segment_id: uuid.UUID) -> Segment:
     found = await session.scalar(
-        sa.select(Segment).where(Segment.id == segment_id, Segment.campaign_id == campaign_id)  # type: ignore[arg-type]
+        sa.select(Segment).where(
+            col(Segment.id) == segment_id, col(Segment.campaign_id) == campaign_id
+        )
     )
     if found is None:
         raise problems.NotFound("no such segment in this campaign")
@@ -62,7 +65,9 @@ async def list_segments(
 ) -> list[SegmentOut]:
     """List the campaign's segments."""
     rows = await session.scalars(
-        sa.select(Segment).where(Segment.campaign_id == campaign_id).order_by(Segment.created_at)  # type: ignore[arg-type]
+        sa.select(Segment)
+        .where(col(Segment.campaign_id) == campaign_id)
+        .order_by(col(Segment.created_at))
     )
     return [_out(s) for s in rows]
 

@@ -132,15 +132,16 @@ def map_columns(
     """
     problems: list[FieldProblem] = []
     wanted = {sensitive.normalise(k): v for k, v in mapping.items()}
-    for column, target in mapping.items():
-        if target not in FIELDS:
-            problems.append(FieldProblem(f"mapping.{column}", f"{target!r} is not a contact field"))
+    for column, wanted_field in mapping.items():
+        if wanted_field not in FIELDS:
+            reason = f"{wanted_field!r} is not a contact field"
+            problems.append(FieldProblem(f"mapping.{column}", reason))
         if sensitive.normalise(column) not in {sensitive.normalise(h) for h in header}:
             problems.append(
                 FieldProblem(f"mapping.{column}", "no column of the file has this name")
             )
     columns: list[str | None] = []
-    ignored = []
+    ignored: list[str] = []
     taken: dict[str, str] = {}
     for name in header:
         key = sensitive.normalise(name)
@@ -149,7 +150,7 @@ def map_columns(
             problems.append(FieldProblem(f"column {name!r}", finding.reason(), "R10"))
             columns.append(None)
             continue
-        target = wanted.get(key) or KNOWN_HEADERS.get(key)
+        target: str | None = wanted.get(key) or KNOWN_HEADERS.get(key)
         if target is None:
             ignored.append(name)
         elif target in taken:

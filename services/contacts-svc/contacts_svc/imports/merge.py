@@ -16,10 +16,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import bulk, events, fields
 from contacts_svc.imports.reader import Chunk
-from contacts_svc.models import Contact, Import, ImportRowError, OppositionHash, import_staging
+from contacts_svc.models import (
+    Contact,
+    Import,
+    ImportRowError,
+    OppositionHash,
+    import_staging,
+    table,
+)
 from isoloir import db
 from isoloir.events import contacts as ev
 from isoloir.outbox import Outbox
@@ -97,10 +105,10 @@ async def _match(session: AsyncSession, target: Target, created: list[uuid.UUID]
             .where(
                 s.import_id == target.import_id,
                 s.match_id.is_(None),
-                Contact.campaign_id == target.campaign_id,  # type: ignore[arg-type]
+                col(Contact.campaign_id) == target.campaign_id,
                 getattr(Contact, key) == s[key],
             )
-            .values(match_id=Contact.id)
+            .values(match_id=col(Contact.id))
         )
 
 
@@ -108,7 +116,7 @@ async def _skip_opposed(
     session: AsyncSession, target: Target
 ) -> list[tuple[int, str | None, str | None]]:
     s = import_staging.c
-    opposed = sa.select(OppositionHash.hash)
+    opposed = sa.select(col(OppositionHash.hash))
     mine = sa.and_(
         s.import_id == target.import_id,
         sa.or_(s.email_hash.in_(opposed), s.phone_hash.in_(opposed)),
@@ -149,17 +157,17 @@ async def _insert(
         *copied,
     ]
     dialect: Any = postgresql if pg else sqlite
-    table = Contact.__table__  # type: ignore[attr-defined]
-    stmt = dialect.insert(table).from_select(columns, source).on_conflict_do_nothing()
-    return list(await session.scalars(stmt.returning(table.c.id)))
+    contacts_t = table(Contact)
+    stmt = dialect.insert(contacts_t).from_select(columns, source).on_conflict_do_nothing()
+    return list(await session.scalars(stmt.returning(contacts_t.c.id)))
 
 
 async def _merge(
     session: AsyncSession, target: Target, now: datetime
 ) -> tuple[dict[uuid.UUID, set[str]], int]:
     """Fill what matched contacts lack; return the changed fields per contact and the rest."""
-    s, c = import_staging.c, Contact.__table__.c  # type: ignore[attr-defined]
-    other = Contact.__table__.alias("other")  # type: ignore[attr-defined]
+    s, c = import_staging.c, table(Contact).c
+    other = table(Contact).alias("other")
 
     def fills(name: str) -> Any:
         condition = sa.and_(c[name].is_(None), s[name].isnot(None))
@@ -195,7 +203,7 @@ async def _merge(
             updates[key] = sa.case((fills(name), s[key]), else_=c[key])
         updates["updated_at"] = now
         await session.execute(
-            sa.update(Contact.__table__)  # type: ignore[attr-defined]
+            sa.update(table(Contact))
             .where(s.import_id == target.import_id, s.match_id == c.id, c.id.in_(list(changed)))
             .values(updates)
         )
@@ -254,7 +262,7 @@ async def write_chunk(
     )
     await bulk.add_records(session, outbox, records)
     if changed:
-        merged = await session.scalars(sa.select(Contact).where(Contact.id.in_(list(changed))))  # type: ignore[attr-defined]
+        merged = await session.scalars(sa.select(Contact).where(col(Contact.id).in_(list(changed))))
         for contact in merged:
             await events.updated(
                 session, outbox, contact, changed=sorted(changed[contact.id]), now=now
@@ -269,7 +277,7 @@ async def write_chunk(
         if pg:
             await bulk.copy_rows(
                 session, table=ImportRowError.__tablename__, columns=ERROR_COLUMNS, records=records
-            )  # type: ignore[arg-type]
+            )
         else:
             await session.execute(
                 sa.insert(ImportRowError),
@@ -277,15 +285,15 @@ async def write_chunk(
             )
     await session.execute(
         sa.update(Import)
-        .where(Import.id == target.import_id)  # type: ignore[arg-type]
+        .where(col(Import.id) == target.import_id)
         .values(
-            rows_read=Import.rows_read + chunk.rows_read,
-            created=Import.created + counts.created,
-            merged=Import.merged + counts.merged,
-            unchanged=Import.unchanged + counts.unchanged,
-            duplicates=Import.duplicates + chunk.duplicates,
-            skipped=Import.skipped + counts.skipped,
-            errors=Import.errors + counts.errors,
+            rows_read=col(Import.rows_read) + chunk.rows_read,
+            created=col(Import.created) + counts.created,
+            merged=col(Import.merged) + counts.merged,
+            unchanged=col(Import.unchanged) + counts.unchanged,
+            duplicates=col(Import.duplicates) + chunk.duplicates,
+            skipped=col(Import.skipped) + counts.skipped,
+            errors=col(Import.errors) + counts.errors,
             processed_bytes=chunk.position,
         )
     )

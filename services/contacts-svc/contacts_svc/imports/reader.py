@@ -109,7 +109,8 @@ class Reader:
             problems.append(
                 FieldProblem(
                     "row",
-                    "needs an email, a phone, or a first and last name with a birth year or address",
+                    "needs an email, a phone, or a first and last name with a birth year "
+                    "or an address",
                 )
             )
         if problems:

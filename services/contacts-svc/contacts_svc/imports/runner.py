@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from contacts_svc.config import ContactsSettings
 from contacts_svc.imports import merge
@@ -74,8 +75,8 @@ class ImportRunner:
         async with self.kernel.sessionmaker() as session:
             pending = list(
                 await session.scalars(
-                    sa.select(Import.id).where(Import.status.in_(("queued", "running")))
-                )  # type: ignore[attr-defined]
+                    sa.select(col(Import.id)).where(col(Import.status).in_(("queued", "running")))
+                )
             )
         for import_id in pending:
             if upload_path(self.settings, import_id).exists():
@@ -97,7 +98,7 @@ async def _finish(
     async with db.transaction(kernel.sessionmaker) as session:
         await session.execute(
             sa.update(Import)
-            .where(Import.id == import_id)  # type: ignore[arg-type]
+            .where(col(Import.id) == import_id)
             .values(status=status, failure=failure, finished_at=db.utcnow())
         )
 
@@ -162,7 +163,7 @@ async def run_import(kernel: Kernel, settings: ContactsSettings, import_id: uuid
 def _errors_of(import_id: uuid.UUID) -> sa.Delete:
     from contacts_svc.models import ImportRowError
 
-    return sa.delete(ImportRowError).where(ImportRowError.import_id == import_id)  # type: ignore[arg-type]
+    return sa.delete(ImportRowError).where(col(ImportRowError.import_id) == import_id)
 
 
 async def _prefetch(reader: Reader) -> AsyncIterator[Chunk]:

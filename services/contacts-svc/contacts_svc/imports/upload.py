@@ -50,7 +50,7 @@ async def receive(stream: AsyncIterator[bytes], *, path: Path, limit: int) -> Re
         if size == 0:
             raise problems.field_error("body", "the file is empty")
     except BaseException:
-        path.unlink(missing_ok=True)
+        await anyio.Path(path).unlink(missing_ok=True)
         raise
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     encoding = probe.encoding
