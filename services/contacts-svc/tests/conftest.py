@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The benchmark's file generator also makes the files of the import tests.
+sys.path.insert(0, str(Path(__file__).parents[3] / "bench"))
 
 from world import World
 

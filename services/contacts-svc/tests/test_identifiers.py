@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import contacts_data
 import pytest
 
 from contacts_svc import identifiers
 from isoloir import identity
-
-sys.path.insert(0, str(Path(__file__).parents[3] / "bench"))
-import contacts_data
 
 EMAILS = [
     "Marie.Curie@Example.ORG",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import anyio
+import contacts_data
 import pytest
 import sqlalchemy as sa
 from bus import publish
@@ -25,9 +25,6 @@ from isoloir.events import consent as consent_ev
 from isoloir.testing.plugin import running
 from isoloir.testing.tokens import Tokens
 from isoloir.testing.waiting import eventually
-
-sys.path.insert(0, str(Path(__file__).parents[3] / "bench"))
-import contacts_data
 
 
 @pytest.fixture
