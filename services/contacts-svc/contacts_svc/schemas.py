@@ -84,6 +84,11 @@ class RolesIn(Strict):
     roles: list[CampaignRole] = Field(min_length=1)
 
 
+class GrantIn(Strict):
+    campaign_id: uuid.UUID
+    roles: list[CampaignRole] = Field(description="Empty: no role left in that campaign.")
+
+
 class PasswordIn(Strict):
     password: Password
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contacts_svc import passwords
+from contacts_svc import passwords, repository
 from contacts_svc.config import ContactsSettings
 from contacts_svc.models import StaffMember, StaffRole
 from isoloir import auth, identity, problems
@@ -104,6 +104,30 @@ async def set_roles(
     for role in roles:
         session.add(StaffRole(staff_id=staff_id, campaign_id=campaign_id, role=role))
     await session.flush()
+
+
+async def change_roles(
+    session: AsyncSession,
+    *,
+    outbox: Outbox,
+    settings: ContactsSettings,
+    staff_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    roles: list[str],
+    now: datetime,
+) -> None:
+    """Set a member's roles in a campaign; a role taken away revokes the tokens carrying it."""
+    before = await repository.roles_in(session, staff_id=staff_id, campaign_id=campaign_id)
+    await set_roles(session, staff_id=staff_id, campaign_id=campaign_id, roles=roles)
+    if set(before) - set(roles):
+        await revoke(
+            session,
+            outbox=outbox,
+            settings=settings,
+            staff_id=staff_id,
+            reason="role_changed",
+            now=now,
+        )
 
 
 async def revoke(

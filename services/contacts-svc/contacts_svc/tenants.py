@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from contacts_svc import events, repository
-from contacts_svc.models import Campaign, Party
+from contacts_svc.models import Campaign, ContactFile, Party
 from contacts_svc.schemas import CampaignIn, CampaignOut, CampaignPatch
 from isoloir import problems
 from isoloir.outbox import Outbox
@@ -71,6 +73,16 @@ async def update_campaign(
     _check_dates(campaign.election_rounds, campaign.ends_on.isoformat())
     campaign.updated_at = now
     session.add(campaign)
+    # A campaign file is destroyed at the end of the campaign (R9): an earlier end brings
+    # every later retention end back to it.
+    await session.execute(
+        sa.update(ContactFile)
+        .where(
+            col(ContactFile.campaign_id) == campaign.id,
+            col(ContactFile.retention_ends_on) > campaign.ends_on,
+        )
+        .values(retention_ends_on=campaign.ends_on)
+    )
     party = await repository.party(session, campaign.party_id)
     assert party is not None
     await events.campaign_upserted(session, outbox, campaign, party)

@@ -127,6 +127,20 @@ class TestR09Retention:
         assert r.status_code == 422
         assert r.json()["rule"] == "R9"
 
+    async def test_r09_ending_the_campaign_earlier_brings_every_file_retention_back(
+        self, world: World
+    ) -> None:
+        file = await world.create_file()
+        sooner = date.fromisoformat(world.campaign["election_rounds"][-1]) + timedelta(days=1)
+
+        r = await world.client.patch(
+            world.path(), json={"ends_on": str(sooner)}, headers=world.manager()
+        )
+
+        assert r.status_code == 200, r.text
+        moved = await world.client.get(world.path(f"/files/{file['id']}"), headers=world.manager())
+        assert moved.json()["retention_ends_on"] == str(sooner)
+
     async def test_r09_the_purge_deletes_expired_contacts_everywhere_and_reports_it(
         self, world: World
     ) -> None:

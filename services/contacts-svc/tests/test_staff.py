@@ -218,6 +218,61 @@ class TestR07Login:
         assert r.status_code == 403
 
 
+class TestPartyStaff:
+    async def test_a_party_admin_grants_campaign_roles_to_a_party_account(
+        self, world: World
+    ) -> None:
+        created = await world.client.post(
+            f"/v1/parties/{world.party_id}/staff",
+            json={"email": "m@parti.example.org", "display_name": "M", "password": STRONG_PASSWORD},
+            headers=world.admin(),
+        )
+        staff_id = created.json()["id"]
+
+        granted = await world.client.put(
+            f"/v1/parties/{world.party_id}/staff/{staff_id}/roles",
+            json={"campaign_id": str(world.campaign_id), "roles": ["campaign_manager"]},
+            headers=world.admin(),
+        )
+        token = await login(world, "m@parti.example.org")
+
+        assert granted.status_code == 200, granted.text
+        principal = decode_token(token.json()["access_token"], settings=world.svc.settings)
+        assert principal.roles == {Role.CAMPAIGN_MANAGER}
+        assert principal.campaign_id == str(world.campaign_id)
+
+    async def test_party_admin_is_never_granted_per_campaign(self, world: World) -> None:
+        staff_id = await make_member(world, "v@campagne.example.org", ["volunteer"])
+
+        r = await world.client.put(
+            f"/v1/parties/{world.party_id}/staff/{staff_id}/roles",
+            json={"campaign_id": str(world.campaign_id), "roles": ["party_admin"]},
+            headers=world.admin(),
+        )
+
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "roles"
+
+    async def test_r07_a_party_admin_resets_a_password_and_old_tokens_die(
+        self, world: World
+    ) -> None:
+        staff_id = await make_member(world, "v@campagne.example.org", ["volunteer"])
+        old = (await login(world, "v@campagne.example.org")).json()["access_token"]
+
+        r = await world.client.post(
+            f"/v1/parties/{world.party_id}/staff/{staff_id}/password",
+            json={"password": "girafe-tambour-citron-velours"},
+            headers=world.admin(),
+        )
+
+        assert r.status_code == 200, r.text
+        refused = await world.client.get(world.path(), headers={"Authorization": f"Bearer {old}"})
+        assert refused.status_code == 401
+        assert (
+            await login(world, "v@campagne.example.org", "girafe-tambour-citron-velours")
+        ).status_code == 200
+
+
 class TestR07Revocation:
     async def test_r07_a_deactivated_member_can_no_longer_use_their_token_nor_log_in(
         self, world: World

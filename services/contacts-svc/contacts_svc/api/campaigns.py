@@ -118,18 +118,15 @@ async def set_member_roles(
     campaign = await repository.campaign(session, campaign_id)
     account = await repository.staff(session, party_id=campaign.party_id, staff_id=staff_id)
     roles = staff.check_roles(body.roles)
-    before = await repository.roles_in(session, staff_id=staff_id, campaign_id=campaign_id)
-    await staff.set_roles(session, staff_id=staff_id, campaign_id=campaign_id, roles=roles)
-    if set(before) - set(roles):
-        # A role taken away must not live on in tokens already issued.
-        await staff.revoke(
-            session,
-            outbox=kernel.outbox,
-            settings=settings,
-            staff_id=staff_id,
-            reason="role_changed",
-            now=db.utcnow(),
-        )
+    await staff.change_roles(
+        session,
+        outbox=kernel.outbox,
+        settings=settings,
+        staff_id=staff_id,
+        campaign_id=campaign_id,
+        roles=roles,
+        now=db.utcnow(),
+    )
     return _out(account, roles)
 
 

@@ -13,8 +13,10 @@ from contacts_svc.models import Campaign, Party, StaffMember
 from contacts_svc.schemas import (
     CampaignIn,
     CampaignOut,
+    GrantIn,
     PartyIn,
     PartyOut,
+    PasswordIn,
     ReuseIn,
     ReuseOut,
     StaffIn,
@@ -181,3 +183,57 @@ async def reuse_file(
         now=db.utcnow(),
     )
     return ReuseOut(file=files.file_out(target), copied=copied, left_behind=left)
+
+
+@router.put(
+    "/staff/{staff_id}/roles", responses=problems.responses(problems.Forbidden, problems.NotFound)
+)
+async def grant_roles(
+    party_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    body: GrantIn,
+    principal: PartyAdmin,
+    session: SessionDep,
+    kernel: service.KernelDep,
+    settings: SettingsDep,
+) -> StaffOut:
+    """Set a staff account's roles in one campaign of the party."""
+    account = await repository.staff(session, party_id=party_id, staff_id=staff_id)
+    await repository.party_campaign(session, party_id=party_id, campaign_id=body.campaign_id)
+    roles = staff.check_roles(body.roles)
+    await staff.change_roles(
+        session,
+        outbox=kernel.outbox,
+        settings=settings,
+        staff_id=staff_id,
+        campaign_id=body.campaign_id,
+        roles=roles,
+        now=db.utcnow(),
+    )
+    return _staff_out(account, roles)
+
+
+@router.post(
+    "/staff/{staff_id}/password",
+    responses=problems.responses(problems.Forbidden, problems.NotFound),
+)
+async def reset_staff_password(
+    party_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    body: PasswordIn,
+    principal: PartyAdmin,
+    session: SessionDep,
+    kernel: service.KernelDep,
+    settings: SettingsDep,
+) -> StaffOut:
+    """Set a staff account's new password; every token issued before is refused everywhere."""
+    account = await repository.staff(session, party_id=party_id, staff_id=staff_id)
+    await staff.reset_password(
+        session,
+        outbox=kernel.outbox,
+        settings=settings,
+        account=account,
+        password=body.password,
+        now=db.utcnow(),
+    )
+    return _staff_out(account)
