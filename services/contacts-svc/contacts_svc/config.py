@@ -1,12 +1,14 @@
 """Settings of contacts-svc (environment variables prefixed CONTACTS_, then ISOLOIR_)."""
 
+from __future__ import annotations
+
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from isoloir.settings import ServiceSettings
+from isoloir.settings import InsecureSettingsError, ServiceSettings
 
 
 class ContactsSettings(ServiceSettings):
@@ -25,6 +27,16 @@ class ContactsSettings(ServiceSettings):
     import_dir: Path | None = Field(
         default=None, description="Where uploads wait for processing (default: data_dir/imports)."
     )
+
+    @model_validator(mode="after")
+    def _require_signing_key(self) -> ContactsSettings:
+        # The only service that issues tokens: without its key, login could not work.
+        if not self.jwt_private_key:
+            raise InsecureSettingsError(
+                "contacts-svc signs access tokens: set CONTACTS_JWT_PRIVATE_KEY "
+                "(or ISOLOIR_JWT_PRIVATE_KEY)"
+            )
+        return self
 
     @property
     def uploads_path(self) -> Path:

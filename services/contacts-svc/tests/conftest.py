@@ -23,8 +23,10 @@ from isoloir.testing.tokens import Tokens
 
 
 @pytest.fixture
-async def contacts(service_settings: Any) -> AsyncIterator[RunningService]:
-    settings = await service_settings(ContactsSettings, purge_interval_seconds=3600)
+async def contacts(service_settings: Any, tmp_path: Path) -> AsyncIterator[RunningService]:
+    settings = await service_settings(
+        ContactsSettings, purge_interval_seconds=3600, import_dir=tmp_path / "uploads"
+    )
     async with running(create_app(settings)) as svc:
         yield svc
 
