@@ -147,13 +147,9 @@ async def update(
 ) -> list[str]:
     """Apply a change, checked as a whole against the rules; return the changed fields."""
     file = await repository.file(session, campaign_id=contact.campaign_id, file_id=contact.file_id)
+    # The whole contact after the change is checked, not only the fields sent.
     merged = {name: getattr(contact, name) for name in fields.FIELDS}
-    merged.pop("email"), merged.pop("phone")  # re-normalised only when sent
     merged.update(raw)
-    if "email" not in raw:
-        merged["email"] = contact.email
-    if "phone" not in raw:
-        merged["phone"] = contact.phone
     new_kind = kind or ContactKind(contact.kind)
     consented = await repository.has_granted(session, contact_id=contact.id)
     values = read(

@@ -175,8 +175,8 @@ async def hook(kernel: Kernel) -> AsyncIterator[None]:
         while True:
             try:
                 await run(kernel.sessionmaker, kernel.outbox, now=db.utcnow())
-            except (sa.exc.DBAPIError, OSError):
-                log.warning("purge run failed; will retry", exc_info=True)
+            except (sa.exc.DBAPIError, OSError) as exc:
+                log.warning("purge run failed; will retry", extra={"error": type(exc).__name__})
             await asyncio.sleep(settings.purge_interval_seconds)
 
     task = asyncio.create_task(loop(), name="retention-purge")

@@ -329,3 +329,39 @@ class TestSqlite:
         assert first["created"] == expected.people == held
         assert first["errors"] == expected.bad_rows
         assert (again["created"], again["merged"]) == (0, 0)
+
+
+class TestLogs:
+    async def test_no_log_record_carries_a_name_an_email_a_phone_or_an_address(
+        self, world: World, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level("DEBUG")
+        file = await world.create_file()
+        personal = ["Lefèvre", "Hélène", "helene.lefevre@example.org", "0612345678", "Rue de Siam"]
+        content = (
+            "Nom;Prénom;Email;Téléphone;Adresse\n"
+            "Lefèvre;Hélène;helene.lefevre@example.org;0612345678;3 Rue de Siam, 29200 Brest\n"
+            "Lefèvre;Hélène;pas-un-email;0612345678;3 Rue de Siam, 29200 Brest\n"
+        ).encode()
+
+        job = await finished(world, (await upload(world, content, file["id"])).json()["id"])
+        await world.client.post(
+            world.path("/contacts"),
+            json={
+                "file_id": file["id"],
+                "kind": "regular",
+                "origin": "party_file",
+                "last_name": "Lefèvre",
+                "email": "helene.lefevre@example.org",
+            },
+            headers=world.manager(),
+        )
+
+        assert job["created"] == 1
+        leaks = [
+            (record.name, value)
+            for record in caplog.records
+            for value in (record.getMessage(), *map(str, record.__dict__.values()))
+            if any(p in value for p in personal)
+        ]
+        assert leaks == []

@@ -88,8 +88,12 @@ class ImportRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.exception("import failed", extra={"import_id": str(import_id)})
-            await _finish(self.kernel, import_id, status="failed", failure=f"{type(exc).__name__}")
+            # The type only: database errors quote the row's values, which are personal data.
+            log.error(
+                "import failed", extra={"import_id": str(import_id), "error": type(exc).__name__}
+            )
+            await _finish(self.kernel, import_id, status="failed", failure=type(exc).__name__)
+            upload_path(self.settings, import_id).unlink(missing_ok=True)
 
 
 async def _finish(
