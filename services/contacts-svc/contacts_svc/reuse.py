@@ -15,33 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contacts_svc import events, files, repository
+from contacts_svc import events, fields, files, repository
 from contacts_svc.models import ConsentState, Contact, ContactFile
 from contacts_svc.rules import REUSE_PURPOSE, ElectionStage, Provenance
 from contacts_svc.schemas import FileIn
 from isoloir import problems
 from isoloir.outbox import Outbox
 
-_COPIED = (
-    "kind",
-    "origin",
-    "first_name",
-    "last_name",
-    "email",
-    "email_hash",
-    "phone",
-    "phone_hash",
-    "person_hash",
-    "postal_address",
-    "polling_station",
-    "birth_year",
-    "sex",
-    "tags",
-    "interests",
-    "notes",
-    "support_level",
-    "notice_reference",
-)
+_COPIED = ("kind", "origin", *fields.FIELDS, *fields.HASHES, "notice_reference")
 
 
 async def reuse_file(

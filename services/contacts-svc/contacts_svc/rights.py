@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from contacts_svc import contacts, erasure
+from contacts_svc import contacts, erasure, fields
 from contacts_svc.config import ContactsSettings
 from contacts_svc.models import Campaign, Contact, ContactFile, Import, ImportRowError, Interaction
 from isoloir import problems
@@ -22,22 +22,7 @@ from isoloir.events import rights as ev
 from isoloir.outbox import Outbox
 
 Outcome = Literal["done", "nothing_held", "refused"]
-_EXPORTED = (
-    "kind",
-    "origin",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "postal_address",
-    "polling_station",
-    "birth_year",
-    "sex",
-    "tags",
-    "interests",
-    "notes",
-    "support_level",
-)
+_EXPORTED = ("kind", "origin", *fields.FIELDS)
 
 
 async def _campaign_ids(

@@ -15,6 +15,7 @@ from sqlmodel import col
 from contacts_svc import passwords, repository
 from contacts_svc.config import ContactsSettings
 from contacts_svc.models import StaffMember, StaffRole
+from contacts_svc.schemas import StaffOut
 from isoloir import auth, identity, problems
 from isoloir.auth import Role
 from isoloir.events.staff import StaffRevoked
@@ -24,6 +25,18 @@ CAMPAIGN_ROLES = frozenset(
     {Role.CAMPAIGN_MANAGER, Role.VOLUNTEER, Role.RIGHTS_OFFICER, Role.OPS_VIEWER}
 )
 RevokeReason = Literal["deactivated", "password_reset", "role_changed", "logout_everywhere"]
+
+
+def staff_out(account: StaffMember, roles: list[str] | None = None) -> StaffOut:
+    """Return the public view of an account, with its roles in the campaign asked about."""
+    return StaffOut(
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
+        party_admin=account.party_admin,
+        active=account.active,
+        roles=[Role(r) for r in roles or []],
+    )
 
 
 def normalise_login(email: str) -> str | None:

@@ -45,17 +45,6 @@ async def update_campaign(
     return tenants.campaign_out(campaign, party)
 
 
-def _out(account: StaffMember, roles: list[str]) -> StaffOut:
-    return StaffOut(
-        id=account.id,
-        email=account.email,
-        display_name=account.display_name,
-        party_admin=account.party_admin,
-        active=account.active,
-        roles=roles,
-    )
-
-
 @router.get("/members", responses=_NOT_FOUND)
 async def list_members(
     campaign_id: uuid.UUID, principal: Managers, session: SessionDep
@@ -72,7 +61,7 @@ async def list_members(
     by_id: dict[uuid.UUID, tuple[StaffMember, list[str]]] = {}
     for account, role in rows:
         by_id.setdefault(account.id, (account, []))[1].append(role)
-    return [_out(a, r) for a, r in by_id.values()]
+    return [staff.staff_out(a, r) for a, r in by_id.values()]
 
 
 @router.post(
@@ -101,7 +90,7 @@ async def create_member(
         now=db.utcnow(),
     )
     await staff.set_roles(session, staff_id=account.id, campaign_id=campaign_id, roles=roles)
-    return _out(account, roles)
+    return staff.staff_out(account, roles)
 
 
 @router.put("/members/{staff_id}", responses=_NOT_FOUND)
@@ -127,7 +116,7 @@ async def set_member_roles(
         roles=roles,
         now=db.utcnow(),
     )
-    return _out(account, roles)
+    return staff.staff_out(account, roles)
 
 
 @router.delete("/members/{staff_id}", status_code=204, responses=_NOT_FOUND)
@@ -173,7 +162,7 @@ async def reset_member_password(
         now=db.utcnow(),
     )
     roles = await repository.roles_in(session, staff_id=staff_id, campaign_id=campaign_id)
-    return _out(account, roles)
+    return staff.staff_out(account, roles)
 
 
 @router.post("/members/{staff_id}/deactivate", responses=_NOT_FOUND)
@@ -193,4 +182,4 @@ async def deactivate_member(
         session, outbox=kernel.outbox, settings=settings, account=account, now=db.utcnow()
     )
     roles = await repository.roles_in(session, staff_id=staff_id, campaign_id=campaign_id)
-    return _out(account, roles)
+    return staff.staff_out(account, roles)

@@ -90,17 +90,6 @@ async def list_campaigns(
     return [tenants.campaign_out(c, party) for c in rows]
 
 
-def _staff_out(account: StaffMember, roles: list[str] | None = None) -> StaffOut:
-    return StaffOut(
-        id=account.id,
-        email=account.email,
-        display_name=account.display_name,
-        party_admin=account.party_admin,
-        active=account.active,
-        roles=roles or [],
-    )
-
-
 @router.post(
     "/staff",
     status_code=201,
@@ -125,7 +114,7 @@ async def create_staff(
         party_admin=body.party_admin,
         now=db.utcnow(),
     )
-    return _staff_out(account)
+    return staff.staff_out(account)
 
 
 @router.get("/staff", responses=problems.responses(problems.Forbidden))
@@ -138,7 +127,7 @@ async def list_staff(
         .where(col(StaffMember.party_id) == party_id)
         .order_by(col(StaffMember.email))
     )
-    return [_staff_out(a) for a in rows]
+    return [staff.staff_out(a) for a in rows]
 
 
 @router.post(
@@ -158,7 +147,7 @@ async def deactivate_staff(
     await staff.deactivate(
         session, outbox=kernel.outbox, settings=settings, account=account, now=db.utcnow()
     )
-    return _staff_out(account)
+    return staff.staff_out(account)
 
 
 @router.post(
@@ -210,7 +199,7 @@ async def grant_roles(
         roles=roles,
         now=db.utcnow(),
     )
-    return _staff_out(account, roles)
+    return staff.staff_out(account, roles)
 
 
 @router.post(
@@ -236,4 +225,4 @@ async def reset_staff_password(
         password=body.password,
         now=db.utcnow(),
     )
-    return _staff_out(account)
+    return staff.staff_out(account)
