@@ -7,7 +7,6 @@ Events still go through the kernel's outbox table in the caller's transaction, e
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contacts_svc import ids
 from isoloir.db import is_sqlite, outbox_table
 from isoloir.events import REGISTRY, EventPayload, envelope_for
 from isoloir.outbox import Outbox
@@ -65,7 +65,7 @@ def prevalidated_records(
     when = occurred_at.isoformat().replace("+00:00", "Z")
     rows = []
     for payload, tenant_id, key in items:
-        event_id = uuid.uuid4()
+        event_id = ids.ordered_id()
         envelope = {
             "event_id": str(event_id),
             "event_type": schema.event_type,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from contacts_svc import ids
 from isoloir import db
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class Contact(Base, table=True):
         sa.Index("ix_contacts_campaign_id_id", "campaign_id", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=db.new_id, primary_key=True)
+    id: uuid.UUID = Field(default_factory=ids.ordered_id, primary_key=True)
     campaign_id: uuid.UUID = Field(foreign_key="campaigns.id")
     file_id: uuid.UUID = Field(foreign_key="contact_files.id", index=True)
     kind: str = Field(max_length=20)

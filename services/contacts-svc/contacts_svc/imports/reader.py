@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from contacts_svc import fields
+from contacts_svc import fields, ids
 from contacts_svc.imports.layout import Layout, read_header
 from contacts_svc.rules import ContactKind, FieldProblem, Origin, Provenance, check_kind_and_origin
 
@@ -128,7 +128,7 @@ class Reader:
                 if key:
                     seen.setdefault(key, earlier)
             return
-        new_id = uuid.uuid4()
+        new_id = ids.ordered_id()
         chunk.rows[new_id] = (row_no, values)
         for key in keys:
             seen[key] = new_id
