@@ -267,8 +267,9 @@ class Segment(Base, table=True):
     created_at: datetime = _ts()
 
 
-# The staging table of imports: one chunk at a time, bulk-loaded (COPY on PostgreSQL), matched
-# and merged into `contacts` with set-based statements, then emptied in the same transaction.
+# The staging table of imports: one chunk at a time, bulk-loaded, inserted into `contacts` and
+# merged with set-based statements, emptied in the same transaction. On PostgreSQL each
+# connection shadows it with a temporary copy (see imports/merge.py), loaded with COPY.
 import_staging = sa.Table(
     "import_staging",
     metadata,
