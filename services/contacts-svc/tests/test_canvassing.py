@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import pytest_asyncio
 from world import World
 
 from isoloir import db
 from isoloir.auth import Role
+
+# One service for the module: each test works in a party and campaign of its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(shared_world: World) -> World:
+    return shared_world
 
 
 async def log(world: World, headers: dict[str, str] | None = None, **body: object):  # type: ignore[no-untyped-def]

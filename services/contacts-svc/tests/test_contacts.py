@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+import pytest_asyncio
 from bus import publish
 from world import World
 
 from isoloir import identity
 from isoloir.events import consent as consent_ev
 from isoloir.testing.waiting import eventually
+
+# One service for the module: each test works in a party and campaign of its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(shared_world: World) -> World:
+    return shared_world
 
 
 def post(world: World, file_id: str, **fields: object):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 from world import World
 
 from contacts_svc import sensitive
@@ -91,6 +92,13 @@ class TestR10Guard:
         assert sensitive.find("indicateurSante") is not None
 
 
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(shared_world: World) -> World:
+    """One service for the module; each test works in a party of its own."""
+    return shared_world
+
+
+@pytest.mark.asyncio(loop_scope="module")
 class TestR10ContactWrites:
     async def test_r10_a_sensitive_tag_is_refused_naming_the_field(self, world: World) -> None:
         file = await world.create_file()

@@ -38,6 +38,14 @@ class World:
     campaign_id: uuid.UUID = field(default_factory=uuid.uuid4)
     campaign: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    async def build(cls, svc: RunningService, tokens: Tokens) -> World:
+        """Register a party (the tokens' own) with one campaign."""
+        built = cls(svc=svc, tokens=tokens, party_id=uuid.UUID(tokens.party_id))
+        await built.register_party()
+        await built.create_campaign()
+        return built
+
     @property
     def client(self) -> httpx.AsyncClient:
         return self.svc.client
