@@ -6,15 +6,12 @@ Events still go through the kernel's outbox table in the caller's transaction, e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contacts_svc import ids
 from isoloir.db import is_sqlite, outbox_table
 from isoloir.events import REGISTRY, EventPayload, envelope_for
 from isoloir.outbox import Outbox
@@ -45,39 +42,6 @@ def outbox_records(
                 envelope.occurred_at,
             )
         )
-    return rows
-
-
-def prevalidated_records(
-    outbox: Outbox,
-    schema: type[EventPayload],
-    items: Iterable[tuple[dict[str, Any], str | None, str]],
-    *,
-    occurred_at: datetime,
-) -> list[tuple[Any, ...]]:
-    """Return outbox rows for payloads already in JSON form, built without re-validation.
-
-    For the import hot path, where every value was validated on its way in: the bytes are
-    those `Envelope.to_bytes` would give (the import tests parse every one back).
-    """
-    settings = outbox.settings
-    topic = settings.topic(schema.topic)
-    when = occurred_at.isoformat().replace("+00:00", "Z")
-    rows = []
-    for payload, tenant_id, key in items:
-        event_id = ids.ordered_id()
-        envelope = {
-            "event_id": str(event_id),
-            "event_type": schema.event_type,
-            "version": schema.version,
-            "tenant_id": tenant_id,
-            "occurred_at": when,
-            "source": settings.service_name,
-            "key": key,
-            "payload": payload,
-        }
-        value = json.dumps(envelope, separators=(",", ":")).encode()
-        rows.append((event_id, topic, key, schema.event_type, value, occurred_at))
     return rows
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contacts_svc import bulk, events, fields
+from contacts_svc.imports import created as created_events
 from contacts_svc.imports.reader import Chunk
 from contacts_svc.models import (
     Contact,
@@ -29,7 +30,6 @@ from contacts_svc.models import (
     table,
 )
 from isoloir import db
-from isoloir.events import contacts as ev
 from isoloir.outbox import Outbox
 
 STAGE_COLUMNS = ("import_id", "row_no", "new_id", *fields.FIELDS, *fields.HASHES)
@@ -210,34 +210,6 @@ async def _merge(
     return changed, unchanged
 
 
-def _created_payloads(
-    target: Target, chunk: Chunk, created: list[uuid.UUID], now: datetime
-) -> list[tuple[dict[str, Any], str, str]]:
-    # contact.created payloads in JSON form (see bulk.prevalidated_records).
-    tenant, campaign, file = str(target.campaign_id), str(target.campaign_id), str(target.file_id)
-    when = now.isoformat().replace("+00:00", "Z")
-    out = []
-    for contact_id in created:
-        _, v = chunk.rows[contact_id]
-        key = str(contact_id)
-        payload = {
-            "contact_id": key,
-            "campaign_id": campaign,
-            "file_id": file,
-            "kind": target.kind,
-            "origin": target.origin,
-            "polling_station": v.polling_station,
-            "birth_year": v.birth_year,
-            "sex": v.sex,
-            "email_hash": v.email_hash,
-            "phone_hash": v.phone_hash,
-            "has_postal_address": bool(v.postal_address),
-            "occurred_at": when,
-        }
-        out.append((payload, tenant, key))
-    return out
-
-
 async def write_chunk(
     session: AsyncSession, outbox: Outbox, target: Target, chunk: Chunk, *, now: datetime
 ) -> Counts:
@@ -257,8 +229,14 @@ async def write_chunk(
         await _match(session, target, created)
         changed, counts.unchanged = await _merge(session, target, now)
     counts.created, counts.merged = len(created), len(changed)
-    records = bulk.prevalidated_records(
-        outbox, ev.ContactCreated, _created_payloads(target, chunk, created, now), occurred_at=now
+    records = created_events.outbox_rows(
+        outbox,
+        campaign_id=target.campaign_id,
+        file_id=target.file_id,
+        kind=target.kind,
+        origin=target.origin,
+        contacts=[(i, chunk.rows[i][1]) for i in created],
+        now=now,
     )
     await bulk.add_records(session, outbox, records)
     if changed:
