@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 import sqlalchemy as sa
 from fastapi import BackgroundTasks, Query, Request
 from fastapi.responses import StreamingResponse
@@ -128,10 +129,10 @@ async def upload_import(
     found, refused = layout.map_columns(
         header, mapping=given, encoding=received.encoding, delimiter=delimiter
     )
-    if found is None:
-        path.unlink(missing_ok=True)
+    if refused:
+        await anyio.Path(path).unlink(missing_ok=True)
         contacts.raise_for(refused)
-        raise AssertionError("unreachable")
+    assert found is not None  # a layout comes back exactly when no column was refused
     job = Import(
         id=import_id,
         campaign_id=campaign_id,

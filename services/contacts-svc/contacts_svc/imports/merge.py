@@ -1,4 +1,4 @@
-"""Write one chunk: stage it (COPY on PostgreSQL), match, skip opposed people, insert, merge.
+"""Write one chunk: stage it (COPY on PostgreSQL), skip opposed people, insert, merge the rest.
 
 Everything of a chunk happens in one transaction: the contacts, their events in the outbox,
 the error lines and the counters, so an interrupted import never leaves half a chunk behind,
@@ -29,12 +29,12 @@ from contacts_svc.models import (
     import_staging,
     table,
 )
+from contacts_svc.rules import ENRICHMENT_FIELDS
 from isoloir import db
 from isoloir.outbox import Outbox
 
 STAGE_COLUMNS = ("import_id", "row_no", "new_id", *fields.FIELDS, *fields.HASHES)
 ERROR_COLUMNS = ("import_id", "row", "field", "reason", "email_hash", "phone_hash")
-_ENRICHMENT = ("tags", "interests", "notes", "support_level")
 _IDENTIFIERS = {"email": "email_hash", "phone": "phone_hash"}
 OPPOSED = "on the opposition list: skipped"
 
@@ -171,7 +171,7 @@ async def _merge(
 
     def fills(name: str) -> Any:
         condition = sa.and_(c[name].is_(None), s[name].isnot(None))
-        if name in _ENRICHMENT:
+        if name in ENRICHMENT_FIELDS:
             condition = sa.and_(condition, c.kind == "regular")
         if name in _IDENTIFIERS:
             key = _IDENTIFIERS[name]
