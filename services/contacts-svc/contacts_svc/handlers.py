@@ -23,7 +23,7 @@ def _settings(ctx: EventContext) -> ContactsSettings:
     return ctx.settings
 
 
-async def _contact(ctx: EventContext, payload: consent_ev._ConsentChange) -> Contact | None:
+async def _contact(ctx: EventContext, payload: projections.ConsentChange) -> Contact | None:
     return await ctx.session.scalar(
         sa.select(Contact).where(
             col(Contact.id) == payload.contact_id,
@@ -32,7 +32,7 @@ async def _contact(ctx: EventContext, payload: consent_ev._ConsentChange) -> Con
     )
 
 
-async def on_consent_change(payload: consent_ev._ConsentChange, *, ctx: EventContext) -> None:
+async def on_consent_change(payload: projections.ConsentChange, *, ctx: EventContext) -> None:
     """Keep the consent projection (reuse of primary files, R13 upgrades)."""
     await projections.record_consent(ctx.session, payload, database_url=ctx.settings.database_url)
 

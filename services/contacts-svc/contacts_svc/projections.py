@@ -13,13 +13,21 @@ from contacts_svc.models import ConsentState, OppositionHash, table
 from isoloir.db import is_sqlite
 from isoloir.events import consent as ev
 
+ConsentChange = (
+    ev.ConsentRequested
+    | ev.ConsentGranted
+    | ev.ConsentExpired
+    | ev.ConsentRefused
+    | ev.ConsentWithdrawn
+)
+
 
 def _dialect(database_url: str) -> Any:
     return sqlite if is_sqlite(database_url) else postgresql
 
 
 async def record_consent(
-    session: AsyncSession, payload: ev._ConsentChange, *, database_url: str
+    session: AsyncSession, payload: ConsentChange, *, database_url: str
 ) -> None:
     """Keep the latest state per (contact, channel, purpose); an older event changes nothing."""
     states = table(ConsentState)

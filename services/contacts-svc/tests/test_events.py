@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from bus import publish, published
@@ -16,7 +17,7 @@ from isoloir.events import rights as rights_ev
 from isoloir.testing.waiting import eventually
 
 
-def _change(world: World, contact_id: str, cls: type, state: str) -> consent_ev._ConsentChange:
+def _change(world: World, contact_id: str, cls: type, state: str) -> Any:
     return cls(  # type: ignore[no-any-return]
         entry_id=uuid.uuid4(),
         contact_id=uuid.UUID(contact_id),
