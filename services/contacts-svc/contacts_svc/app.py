@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from contacts_svc import models, purge
+from contacts_svc import metrics, models, purge
 from contacts_svc.api import ROUTERS
 from contacts_svc.config import ContactsSettings
 from contacts_svc.handlers import HANDLERS
@@ -33,7 +33,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
             ),
             routers=ROUTERS,
             handlers=HANDLERS,
-            hooks=[runner.hook, purge.hook],
+            hooks=[metrics.hook, runner.hook, purge.hook],
         )
     )
 

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from contacts_svc import passwords, repository, staff
 from contacts_svc.config import ContactsSettings
+from contacts_svc.metrics import ContactsMetrics
 from contacts_svc.models import Campaign, LoginThrottle, StaffMember, StaffRole, table
 from contacts_svc.schemas import LoginIn, TokenOut
 from isoloir import auth, db, problems, signing
@@ -121,12 +122,14 @@ async def login(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: ContactsSettings,
     now: datetime,
+    metrics: ContactsMetrics,
 ) -> TokenOut:
     """Check the credentials and return an access token for the campaign asked for."""
     key = _key(settings, body.email)
     locked = await _locked_until(session, key, now)
     if locked is not None:
         retry = max(int((locked - now).total_seconds()) + 1, 1)
+        metrics.login_locked.inc()
         raise problems.TooManyRequests(
             "too many failed logins for this account; try again later",
             headers={"Retry-After": str(retry)},
@@ -140,6 +143,7 @@ async def login(
     matches = passwords.verify(account.password_hash if account else None, body.password)
     if account is None or not matches or not account.active:
         await _record_failure(sessionmaker, settings=settings, key=key, now=now)
+        metrics.login_failures.inc()
         raise problems.Unauthorized(WRONG)
     await session.execute(sa.delete(LoginThrottle).where(col(LoginThrottle.key) == key))
     campaign_id, roles = await _roles_for(session, account, body.campaign_id)

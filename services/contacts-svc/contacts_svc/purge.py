@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from contacts_svc import bulk
+from contacts_svc import metrics as contacts_metrics
 from contacts_svc.config import ContactsSettings
+from contacts_svc.metrics import ContactsMetrics
 from contacts_svc.models import (
     Campaign,
     ConsentState,
@@ -93,15 +95,19 @@ async def purge_file(
     *,
     file_id: uuid.UUID,
     now: datetime,
+    metrics: ContactsMetrics | None = None,
 ) -> PurgeReport:
     """Delete every contact of a file, publish their deletion and file.purged, keep a report."""
     count = 0
+    # Counted batch by batch: a purge stopped half-way still deleted what it deleted.
     while True:
         async with db.transaction(sessionmaker) as session:
             file = await session.get(ContactFile, file_id)
             assert file is not None
             done = await _purge_batch(session, outbox, file, now)
         count += done
+        if metrics is not None:
+            metrics.purged_contacts.inc(done)
         if done < BATCH:
             break
     async with db.transaction(sessionmaker) as session:
@@ -158,11 +164,14 @@ async def run(
     *,
     now: datetime,
     campaign_id: uuid.UUID | None = None,
+    metrics: ContactsMetrics | None = None,
 ) -> list[PurgeReport]:
     """Purge every expired file (of one campaign, or all); return the reports written."""
     async with sessionmaker() as session:
         due = await expired_files(session, now=now, campaign_id=campaign_id)
-    return [await purge_file(sessionmaker, outbox, file_id=f, now=now) for f in due]
+    return [
+        await purge_file(sessionmaker, outbox, file_id=f, now=now, metrics=metrics) for f in due
+    ]
 
 
 @asynccontextmanager
@@ -174,7 +183,12 @@ async def hook(kernel: Kernel) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             try:
-                await run(kernel.sessionmaker, kernel.outbox, now=db.utcnow())
+                await run(
+                    kernel.sessionmaker,
+                    kernel.outbox,
+                    now=db.utcnow(),
+                    metrics=contacts_metrics.of(kernel),
+                )
             except (sa.exc.DBAPIError, OSError) as exc:
                 log.warning("purge run failed; will retry", extra={"error": type(exc).__name__})
             await asyncio.sleep(settings.purge_interval_seconds)

@@ -111,6 +111,9 @@ class TestGeneratedFile:
         async with world.svc.kernel.sessionmaker() as session:
             held = set(await session.scalars(sa.select(Contact.id)))
         assert {p.contact_id for p in payloads} == held  # type: ignore[attr-defined]
+        exposed = (await world.client.get("/metrics")).text
+        assert f'contacts_import_rows_total{{outcome="created"}} {expected.people}.0' in exposed
+        assert f'contacts_import_rows_total{{outcome="error"}} {expected.bad_rows}.0' in exposed
 
     async def test_running_the_same_file_again_changes_nothing(
         self, small_chunks: World, tmp_path: Path

@@ -180,6 +180,9 @@ class TestR07Login:
         ]
 
         assert locked.status_code == 429
+        exposed = (await world.client.get("/metrics")).text
+        assert "contacts_login_failures_total 10.0" in exposed  # five per address
+        assert "contacts_login_locked_total 2.0" in exposed
         assert int(locked.headers["retry-after"]) > 0
         assert unknown_locked.status_code == 429  # no difference between known and unknown
 

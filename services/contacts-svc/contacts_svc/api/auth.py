@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contacts_svc import login as login_service
+from contacts_svc import metrics as contacts_metrics
 from contacts_svc.deps import SettingsDep
 from contacts_svc.schemas import LoginIn, TokenOut
 from isoloir import db, http, problems, service
@@ -26,4 +27,5 @@ async def login(
         sessionmaker=kernel.sessionmaker,
         settings=settings,
         now=db.utcnow(),
+        metrics=contacts_metrics.of(kernel),
     )

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from contacts_svc import files, purge, repository
+from contacts_svc import metrics as contacts_metrics
 from contacts_svc.deps import Managers, RecordReaders
 from contacts_svc.models import ContactFile, PurgeReport
 from contacts_svc.schemas import FileIn, FileOut, FilePatch, PurgeReportOut
@@ -67,7 +68,11 @@ async def run_purge(
 ) -> list[PurgeReportOut]:
     """Purge the campaign's expired files now (the background job does it on its interval)."""
     reports = await purge.run(
-        kernel.sessionmaker, kernel.outbox, now=db.utcnow(), campaign_id=campaign_id
+        kernel.sessionmaker,
+        kernel.outbox,
+        now=db.utcnow(),
+        campaign_id=campaign_id,
+        metrics=contacts_metrics.of(kernel),
     )
     return [PurgeReportOut.model_validate(r, from_attributes=True) for r in reports]
 

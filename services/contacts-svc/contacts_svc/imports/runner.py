@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import col
 
+from contacts_svc import metrics as contacts_metrics
 from contacts_svc.config import ContactsSettings
 from contacts_svc.imports import merge
 from contacts_svc.imports.layout import Layout
@@ -84,7 +85,8 @@ class ImportRunner:
 
     async def _run(self, import_id: uuid.UUID) -> None:
         try:
-            await run_import(self.kernel, self.settings, import_id)
+            with contacts_metrics.of(self.kernel).import_duration.time():
+                await run_import(self.kernel, self.settings, import_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -156,12 +158,28 @@ async def run_import(kernel: Kernel, settings: ContactsSettings, import_id: uuid
     try:
         async for chunk in _prefetch(reader):
             async with db.transaction(kernel.sessionmaker) as session:
-                await merge.write_chunk(session, kernel.outbox, target, chunk, now=db.utcnow())
+                counts = await merge.write_chunk(
+                    session, kernel.outbox, target, chunk, now=db.utcnow()
+                )
+            _count(kernel, counts, duplicates=chunk.duplicates)
     finally:
         reader.close()
     await _finish(kernel, import_id, status="done")
     path.unlink(missing_ok=True)
     log.info("import done", extra={"import_id": str(import_id)})
+
+
+def _count(kernel: Kernel, counts: merge.Counts, *, duplicates: int) -> None:
+    rows = contacts_metrics.of(kernel).import_rows
+    for outcome, n in (
+        ("created", counts.created),
+        ("merged", counts.merged),
+        ("unchanged", counts.unchanged),
+        ("duplicate", duplicates),
+        ("skipped", counts.skipped),
+        ("error", counts.errors),
+    ):
+        rows.labels(outcome).inc(n)
 
 
 def _errors_of(import_id: uuid.UUID) -> sa.Delete:
