@@ -103,7 +103,8 @@ async def on_submission(
 ) -> str:
     """Apply a form submission; return what was done (created, merged, rejected)."""
     campaign = await session.get(Campaign, payload.campaign_id)
-    if campaign is None or campaign.ends_on < now.date():
+    # Files are deleted on the campaign's end date: from that day on nothing is collected.
+    if campaign is None or campaign.ends_on <= now.date():
         await _reject(
             session,
             outbox,
