@@ -142,6 +142,32 @@ class TestFormSubmissions:
         assert rejected.payload["reason"] == "opposition_list"
         assert not await _contact_exists(world, str(submission.proposed_contact_id))
 
+    async def test_a_submission_to_a_finished_campaign_is_rejected_as_closed(
+        self, world: World
+    ) -> None:
+        today = db.utcnow().date()
+        ended = await world.create_campaign(
+            election_rounds=[str(today - timedelta(days=10))],
+            ends_on=str(today - timedelta(days=1)),
+        )
+        submission = consent_ev.FormSubmitted(
+            submission_id=uuid.uuid4(),
+            campaign_id=ended,
+            form_id=uuid.uuid4(),
+            proposed_contact_id=uuid.uuid4(),
+            contact_kind="occasional",
+            email="late@example.org",
+            occurred_at=db.utcnow(),
+        )
+
+        await publish(
+            world.svc, submission, tenant_id=str(ended), key=str(submission.proposed_contact_id)
+        )
+
+        [rejected] = await published(world.svc, "contact.rejected")
+        assert rejected.payload["reason"] == "campaign_closed"
+        assert not await _contact_exists(world, str(submission.proposed_contact_id))
+
     async def test_an_invalid_submission_is_rejected_as_invalid(self, world: World) -> None:
         submission = _submission(world, email="not an email")
 
