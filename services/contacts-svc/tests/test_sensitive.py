@@ -122,6 +122,30 @@ class TestR10ContactWrites:
         assert body["errors"][0]["field"].startswith("tags[")
         assert "religion" in body["errors"][0]["reason"]
 
+    async def test_r10_every_formulation_is_judged_the_same_through_the_api(
+        self, world: World
+    ) -> None:
+        file = await world.create_file()
+
+        answers = {}
+        for number, text in enumerate(SENSITIVE + ORDINARY):
+            r = await world.client.post(
+                world.path("/contacts"),
+                json={
+                    "file_id": file["id"],
+                    "kind": "regular",
+                    "origin": "party_file",
+                    "email": f"p{number}@example.org",
+                    "tags": [text],
+                    "notes": text,
+                },
+                headers=world.manager(),
+            )
+            answers[text] = (r.status_code, r.json().get("rule"))
+
+        assert {t: answers[t] for t in SENSITIVE} == dict.fromkeys(SENSITIVE, (422, "R10"))
+        assert {t: answers[t][0] for t in ORDINARY} == dict.fromkeys(ORDINARY, 201)
+
     async def test_r10_a_sensitive_note_is_refused(self, world: World) -> None:
         file = await world.create_file()
 
