@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from isoloir import auth, logs
-from isoloir_cli import checks, ledger, topology
+from isoloir_cli import checks, imports, ledger, topology
 from isoloir_cli.runner import Platform, StartupFailed, stop_running
 from isoloir_cli.topology import Ports
 
@@ -30,6 +30,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="Generate signing keys.")
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(imports.imports_app, name="imports")
 console = Console()
 
 DataDir = Annotated[

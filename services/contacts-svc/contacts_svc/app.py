@@ -5,9 +5,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from contacts_svc import models
+from contacts_svc import metrics, models, purge
+from contacts_svc.api import ROUTERS
 from contacts_svc.config import ContactsSettings
 from contacts_svc.handlers import HANDLERS
+from contacts_svc.imports import runner
 from isoloir import migrations, service
 
 DESCRIPTION = (
@@ -29,8 +31,9 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
                 versions=Path(__file__).parent / "migrations",
                 metadata=models.metadata,
             ),
-            routers=[],
+            routers=ROUTERS,
             handlers=HANDLERS,
+            hooks=[metrics.hook, runner.hook, purge.hook],
         )
     )
 

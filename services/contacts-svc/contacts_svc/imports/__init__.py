@@ -1,0 +1,1 @@
+"""CSV imports: upload, header mapping, validation per row, bulk merge, progress, error report."""
