@@ -15,8 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-# International or French national numbers, with the usual separators.
-PHONE_RE = re.compile(r"(?<![\w/.-])(?:\+|00)?\d(?:[\s.\-]?\d){8,14}(?![\w/-])")
+# Phone numbers as people write them: international (+33 6 12 34 56 78, 0033…) or French
+# national (06 12 34 56 78, 0612345678, 06.12.34.56.78). Dates and times do not match.
+PHONE_RE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\d{1,3}[\s.-]?\(?\d\)?(?:[\s.-]?\d){6,12}"
+    r"|0[1-9](?:[\s.-]?\d{2}){4})(?!\d)"
+)
 PERSONAL_KEYS = frozenset(
     {
         "email",

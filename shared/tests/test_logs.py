@@ -1,6 +1,8 @@
 import json
 import logging
 
+import pytest
+
 from isoloir.logs import JsonFormatter, Throttle, scrub
 
 
@@ -61,3 +63,21 @@ class TestThrottle:
 
         assert throttle.filter(first)
         assert throttle.filter(second)
+
+
+class TestPhonePattern:
+    @pytest.mark.parametrize(
+        "text",
+        ["+33 6 12 34 56 78", "+33612345678", "0033 6 12 34 56 78", "06 12 34 56 78",
+         "0612345678", "06.12.34.56.78", "06-12-34-56-78", "+44 20 7946 0958"],
+    )  # fmt: skip
+    def test_phone_numbers_are_scrubbed(self, text: str) -> None:
+        assert scrub(f"call {text} now") == "call [redacted] now"
+
+    @pytest.mark.parametrize(
+        "text",
+        ["2026-11-23 16:33:00.326924", "2026-11-23T10:00:00+00:00", "offset 1234567890",
+         "polling station 75056_0001", "1,000,000 rows in 71.2 s", "port 127.0.0.1:8001"],
+    )  # fmt: skip
+    def test_dates_counts_and_addresses_of_machines_survive(self, text: str) -> None:
+        assert scrub(text) == text
