@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,11 +24,11 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from isoloir.db import is_sqlite, processed_events_table, utcnow
-from isoloir.events import DEAD_LETTER_TOPIC, REGISTRY, Envelope, EventPayload, EventSchemaError
+from isoloir import deadletter, processed
+from isoloir.db import utcnow
+from isoloir.events import REGISTRY, Envelope, EventPayload, EventSchemaError
 from isoloir.kafka import Broker, BrokerUnavailable
 from isoloir.metrics import Metrics
 from isoloir.outbox import Outbox
@@ -237,8 +236,12 @@ class IdempotentConsumer:
         started = time.perf_counter()
         try:
             async with self.sessionmaker() as session, session.begin():
-                fresh = await self._record_many(
-                    session, [envelope for envelope, _, handlers in parsed if handlers]
+                fresh = await processed.record(
+                    session,
+                    [envelope for envelope, _, handlers in parsed if handlers],
+                    outcome="applied",
+                    now=self.now(),
+                    database_url=self.settings.database_url,
                 )
                 for envelope, payload, handlers in parsed:
                     if not handlers:
@@ -262,27 +265,6 @@ class IdempotentConsumer:
             if outcome == "applied":
                 self.metrics.handler_duration.labels(event_type).observe(elapsed / len(outcomes))
         return len(parsed)
-
-    async def _record_many(
-        self, session: AsyncSession, envelopes: list[Envelope]
-    ) -> set[uuid.UUID]:
-        """Record these events as processed; return the ids that were not recorded before."""
-        if not envelopes:
-            return set()
-        dialect: Any = sqlite if is_sqlite(self.settings.database_url) else postgresql
-        now = self.now()
-        rows = [
-            {"event_id": e.event_id, "event_type": e.event_type, "outcome": "applied",
-             "processed_at": now}
-            for e in envelopes
-        ]  # fmt: skip
-        stmt = (
-            dialect.insert(processed_events_table)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(processed_events_table.c.event_id)
-        )
-        return set((await session.execute(stmt)).scalars())
 
     def _context(self, envelope: Envelope, session: AsyncSession) -> EventContext:
         return EventContext(
@@ -368,19 +350,14 @@ class IdempotentConsumer:
         return "applied"
 
     async def _record(self, session: AsyncSession, envelope: Envelope, *, outcome: str) -> bool:
-        dialect: Any = sqlite if is_sqlite(self.settings.database_url) else postgresql
-        stmt = (
-            dialect.insert(processed_events_table)
-            .values(
-                event_id=envelope.event_id,
-                event_type=envelope.event_type,
-                outcome=outcome,
-                processed_at=self.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
+        fresh = await processed.record(
+            session,
+            [envelope],
+            outcome=outcome,
+            now=self.now(),
+            database_url=self.settings.database_url,
         )
-        result = await session.execute(stmt)
-        return bool(getattr(result, "rowcount", 0))
+        return envelope.event_id in fresh
 
     async def _dead_letter(
         self,
@@ -390,24 +367,13 @@ class IdempotentConsumer:
         event_type: str,
         envelope: Envelope | None = None,
     ) -> None:
-        headers = [
-            ("reason", reason[:2000].encode()),
-            ("source_topic", record.topic.encode()),
-            ("source_partition", str(record.partition).encode()),
-            ("source_offset", str(record.offset).encode()),
-            ("consumer_group", self.settings.consumer_group.encode()),
-            ("event_type", event_type.encode()),
-        ]
         try:
-            producer = await self.broker.producer()
-            await asyncio.wait_for(
-                producer.send_and_wait(
-                    self.settings.topic(DEAD_LETTER_TOPIC),
-                    value=record.value,
-                    key=record.key,
-                    headers=headers,
-                ),
-                self.settings.broker_timeout_seconds,
+            await deadletter.publish(
+                broker=self.broker,
+                settings=self.settings,
+                record=record,
+                reason=reason,
+                event_type=event_type,
             )
         except (KafkaError, OSError, TimeoutError, BrokerUnavailable) as exc:
             await self.broker.reset()
@@ -440,11 +406,7 @@ class IdempotentConsumer:
         cutoff = self.now() - PROCESSED_RETENTION
         try:
             async with self.sessionmaker() as session, session.begin():
-                await session.execute(
-                    sa.delete(processed_events_table).where(
-                        processed_events_table.c.processed_at < cutoff
-                    )
-                )
+                await processed.prune(session, before=cutoff)
         except sa.exc.DBAPIError:
             log.warning("could not prune processed events", exc_info=True)
 
