@@ -7,6 +7,7 @@ test works in a party of its own, so the module shares one pair of running servi
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -174,6 +175,42 @@ class TestARefusalDeletesTheContact:
         [entry] = [e for e in await team.ledger() if e["state"] == "refused"]
         assert (entry["erased"], entry["contact_id"]) == (True, None)
         assert (await team.verify_ledger())["ok"] is True
+
+
+class TestTheRetentionPurgeReachesConsentSvc:
+    async def test_r09_a_purged_files_contacts_are_forgotten_by_consent_svc_too(
+        self, services: Platform
+    ) -> None:
+        team = await Team.register(services)
+        await team.define_purpose("newsletter")
+        tomorrow = date.today() + timedelta(days=1)
+        file = await team.create_file(retention_ends_on=str(tomorrow))
+        email = "fin@example.org"
+        contact = await team.create_contact(file["id"], email=email)
+        await team.known_to_consent(contact["id"])
+        assert (await team.record_consent(contact["id"], "granted")).status_code == 201
+        moved = await team.contacts.patch(
+            team.path(f"/files/{file['id']}"),
+            json={"retention_ends_on": str(date.today())},
+            headers=team.manager(),
+        )
+        assert moved.status_code == 200, moved.text
+
+        purged = await team.contacts.post(team.path("/purges"), headers=team.manager())
+
+        assert purged.status_code == 200, purged.text
+        assert [r["purged_count"] for r in purged.json()] == [1]
+        assert (await team.contact(contact["id"])).status_code == 404
+
+        async def forgotten() -> bool:
+            return (await team.consents(contact["id"])).status_code == 404
+
+        await eventually(forgotten)
+        [entry] = await team.ledger()
+        assert (entry["erased"], entry["contact_id"]) == (True, None)
+        assert (await team.verify_ledger())["ok"] is True
+        # Retention ended; the person objected to nothing and may be collected again.
+        assert (await team.opposition_check(email=email))["listed"] is False
 
 
 class TestASubmissionContactsSvcTurnsDown:

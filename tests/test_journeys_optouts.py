@@ -160,6 +160,32 @@ class TestUnsubscribingThroughTheSignedLink:
         assert [(r["row"], r["reason"]) for r in rows] == [("2", "on the opposition list: skipped")]
         assert [c["email"] for c in await team.contact_list(other)] == [newcomer]
 
+    async def test_a_person_who_consents_again_on_a_form_is_taken_off_the_list_in_both_services(
+        self, services: Platform
+    ) -> None:
+        team = await Team.register(services)
+        email = unique_email()
+        person = await granted_person(team, email=email)
+        async with Voter(services) as browser:
+            await browser.unsubscribe(await team.unsubscribe_path(person["id"]), scope="party")
+        await eventually(lambda: opposed_in_contacts(services, email=email))
+        other = await team.create_campaign("Autre candidate")
+        await team.define_purpose("newsletter", other)
+        form_id = await team.publish_form([("email", "newsletter")], campaign_id=other)
+
+        async with Voter(services) as voter:
+            sent = await voter.fill_form(form_id, {"email": email, "consent": ["email:newsletter"]})
+
+        assert sent.status_code == 200, sent.text
+
+        async def created() -> list[dict[str, Any]]:
+            return await team.contact_list(other)
+
+        [contact] = await until(created)
+        assert (contact["email"], contact["origin"]) == (email, "form")
+        assert not await opposed_in_contacts(services, email=email)
+        assert (await team.opposition_check(email=email))["listed"] is False
+
 
 class TestContactKindsAcrossServices:
     async def test_r12_an_occasional_contact_of_contacts_svc_is_asked_for_consent_only_once(
