@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import col
 
-from consent_svc import projection, repository, rights
+from consent_svc import optouts, projection, repository, rights
 from consent_svc.ledger import Change, Evidence, LedgerWriter
 from consent_svc.models import Submission
 from isoloir.consumer import EventContext, HandlerMap
@@ -44,6 +44,18 @@ async def on_contact_deleted(payload: contacts.ContactDeleted, *, ctx: EventCont
     ids = await repository.alias_ids(
         ctx.session, campaign_id=payload.campaign_id, contact_id=payload.contact_id
     )
+    if payload.reason in ("erasure", "objection"):
+        # contacts-svc deletes on the same rights request, and its event may be read before
+        # the request itself: the hashes known only here are opposed before they are forgotten.
+        for person in await rights.known_hashes(ctx.session, ids):
+            await optouts.add(
+                ctx.session,
+                outbox=ctx.outbox,
+                hashes=person,
+                source=payload.reason,
+                now=ctx.now,
+                key=str(payload.contact_id),
+            )
     await projection.forget(
         ctx.session, campaign_id=payload.campaign_id, contact_ids=ids, now=ctx.now
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,12 +55,17 @@ async def match(
     return out
 
 
-async def _hashes(
-    session: AsyncSession, request: RightsRequestOpened, matched: dict[uuid.UUID, set[uuid.UUID]]
+async def known_hashes(
+    session: AsyncSession,
+    contact_ids: Iterable[uuid.UUID],
+    *,
+    email_hash: str | None = None,
+    phone_hash: str | None = None,
 ) -> list[optouts.Hashes]:
-    emails = {request.email_hash} if request.email_hash else set()
-    phones = {request.phone_hash} if request.phone_hash else set()
-    ids = [i for group in matched.values() for i in group]
+    """Return the given hashes with those of these contacts, one opposition entry each."""
+    emails = {email_hash} if email_hash else set()
+    phones = {phone_hash} if phone_hash else set()
+    ids = list(contact_ids)
     if ids:
         rows = await session.scalars(
             sa.select(KnownContact).where(col(KnownContact.contact_id).in_(ids))
@@ -108,7 +114,12 @@ async def on_rights_request(payload: RightsRequestOpened, *, ctx: EventContext) 
             "detail": "consent-svc holds no rectifiable personal data (ids and keyed hashes only)",
         }
     elif payload.kind in ("erasure", "objection"):
-        hashes = await _hashes(session, payload, matched)
+        hashes = await known_hashes(
+            session,
+            [i for group in matched.values() for i in group],
+            email_hash=payload.email_hash,
+            phone_hash=payload.phone_hash,
+        )
         if payload.kind == "objection":
             await _withdraw_everything(ctx, payload, matched)
         if payload.kind == "erasure":

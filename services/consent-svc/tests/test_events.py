@@ -130,7 +130,8 @@ class TestContactEvents:
     async def test_a_deleted_contact_is_forgotten_and_the_chain_still_verifies(
         self, svc: RunningService, tokens: Tokens
     ) -> None:
-        campaign, contact = await person(svc, tokens)
+        email = f"{uuid.uuid4().hex[:8]}@example.org"
+        campaign, contact = await person(svc, tokens, email=email)
 
         await support.publish(
             svc,
@@ -151,6 +152,13 @@ class TestContactEvents:
         assert entry.erased_at is not None
         assert entry.personal_salt is None
         assert (await verify(svc, tokens, campaign))["ok"] is True
+        # Deleted after a refusal, not opposed: the opposition list is for erasure and objection.
+        check = await svc.client.post(
+            f"/v1/campaigns/{campaign}/opposition/check",
+            json={"email": email},
+            headers=manager(tokens, campaign),
+        )
+        assert check.json()["listed"] is False
 
     async def test_a_rejected_submission_withdraws_its_consents_and_keeps_the_proof_chain(
         self, svc: RunningService, tokens: Tokens
@@ -227,6 +235,41 @@ class TestRightsRequests:
             assert await session.get(KnownContact, contact) is None
         assert {known["email_hash"], known["phone_hash"]} <= listed
         assert (await verify(svc, tokens, campaign))["ok"] is True
+
+    async def test_erasure_opposes_every_hash_even_when_contacts_svc_deleted_the_contact_first(
+        self, svc: RunningService, tokens: Tokens
+    ) -> None:
+        # contacts-svc answers the same request with contact.deleted on another topic, which
+        # may be read first: the phone hash, known here only, must still be opposed.
+        email = f"{uuid.uuid4().hex[:8]}@example.org"
+        campaign, contact = await person(svc, tokens, email=email)
+        known = support.hashes(svc, email=email, phone="0699887766")
+        deleted = contacts.ContactDeleted(
+            contact_id=contact, campaign_id=campaign, reason="erasure", occurred_at=utcnow()
+        )
+        await support.publish(svc, deleted, key=str(contact))
+
+        async def forgotten() -> bool:
+            async with svc.kernel.sessionmaker() as session:
+                return await session.get(KnownContact, contact) is None
+
+        await eventually(forgotten, timeout=15)
+
+        _, ack = await rights_request(
+            svc,
+            "erasure",
+            campaign_id=None,
+            contact_ids=[contact],
+            email_hash=known["email_hash"],
+        )
+
+        check = await svc.client.post(
+            f"/v1/campaigns/{campaign}/opposition/check",
+            json={"email": email, "phone": "0699887766"},
+            headers=manager(tokens, campaign),
+        )
+        assert ack["outcome"] == "done"
+        assert check.json() == {"listed": True, "email_listed": True, "phone_listed": True}
 
     async def test_an_objection_withdraws_everything_and_opposes(
         self, svc: RunningService, tokens: Tokens

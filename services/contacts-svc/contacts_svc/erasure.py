@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from contacts_svc import events
-from contacts_svc.models import ConsentState, Contact, Import, ImportRowError, Interaction
+from contacts_svc.models import (
+    ConsentState,
+    Contact,
+    ContactMerge,
+    Import,
+    ImportRowError,
+    Interaction,
+)
 from isoloir.outbox import Outbox
 
 
@@ -24,6 +31,7 @@ async def forget(
     """Delete everything held about a contact and tell every service to do the same."""
     await session.execute(sa.delete(Interaction).where(col(Interaction.contact_id) == contact.id))
     await session.execute(sa.delete(ConsentState).where(col(ConsentState.contact_id) == contact.id))
+    await session.execute(sa.delete(ContactMerge).where(col(ContactMerge.kept_id) == contact.id))
     hashes = [h for h in (contact.email_hash, contact.phone_hash) if h]
     if hashes:
         await session.execute(

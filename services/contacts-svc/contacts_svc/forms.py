@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contacts_svc import contacts, events, fields, files, repository
+from contacts_svc import contacts, events, fields, files, projections, repository
 from contacts_svc.config import ContactsSettings
 from contacts_svc.models import Campaign, Contact
 from contacts_svc.rules import ContactKind, Origin, Provenance, check_kind_and_origin
@@ -52,6 +52,7 @@ async def _merge(
     kind: ContactKind,
     payload: consent_ev.FormSubmitted,
     now: datetime,
+    database_url: str,
 ) -> None:
     changed = []
     for name in _IDENTITY:
@@ -75,6 +76,14 @@ async def _merge(
         if not refused:
             existing.kind = kind.value
             changed.append("kind")
+    await projections.record_merge(
+        session,
+        campaign_id=existing.campaign_id,
+        duplicate_id=payload.proposed_contact_id,
+        kept_id=existing.id,
+        now=now,
+        database_url=database_url,
+    )
     await outbox.add(
         session,
         ev.ContactMerged(
@@ -145,7 +154,14 @@ async def on_submission(
     )
     if existing is not None:
         await _merge(
-            session, outbox, existing=existing, values=values, kind=kind, payload=payload, now=now
+            session,
+            outbox,
+            existing=existing,
+            values=values,
+            kind=kind,
+            payload=payload,
+            now=now,
+            database_url=settings.database_url,
         )
         return "merged"
     if await session.get(Contact, payload.proposed_contact_id) is not None:

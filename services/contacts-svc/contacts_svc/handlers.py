@@ -24,9 +24,10 @@ def _settings(ctx: EventContext) -> ContactsSettings:
 
 
 async def _contact(ctx: EventContext, payload: projections.ConsentChange) -> Contact | None:
+    contact_id = await projections.kept_id(ctx.session, payload.contact_id)
     return await ctx.session.scalar(
         sa.select(Contact).where(
-            col(Contact.id) == payload.contact_id,
+            col(Contact.id) == contact_id,
             col(Contact.campaign_id) == payload.campaign_id,
         )
     )

@@ -186,6 +186,21 @@ class ConsentState(Base, table=True):
     changed_at: datetime = _ts()
 
 
+class ContactMerge(Base, table=True):
+    """A proposed contact (a form submission) merged into one held: its id now means the kept one.
+
+    consent-svc's entries of the submission are about the proposed id and arrive after the
+    merge, so the consent projection follows this alias (contact.merged says the same).
+    """
+
+    __tablename__ = "contact_merges"
+
+    duplicate_id: uuid.UUID = Field(primary_key=True)
+    kept_id: uuid.UUID = Field(index=True)
+    campaign_id: uuid.UUID
+    merged_at: datetime = _ts()
+
+
 class OppositionHash(Base, table=True):
     """Projection of consent-svc's opposition list: keyed hashes only."""
 

@@ -28,6 +28,7 @@ from contacts_svc.models import (
     ConsentState,
     Contact,
     ContactFile,
+    ContactMerge,
     Import,
     ImportRowError,
     Interaction,
@@ -58,6 +59,7 @@ async def _purge_batch(
     hashes = [h for r in rows for h in (r.email_hash, r.phone_hash) if h]
     await session.execute(sa.delete(Interaction).where(col(Interaction.contact_id).in_(ids)))
     await session.execute(sa.delete(ConsentState).where(col(ConsentState.contact_id).in_(ids)))
+    await session.execute(sa.delete(ContactMerge).where(col(ContactMerge.kept_id).in_(ids)))
     if hashes:
         await session.execute(
             sa.delete(ImportRowError).where(

@@ -116,6 +116,41 @@ class TestFormSubmissions:
         r = await world.client.get(world.path(f"/contacts/{known['id']}"), headers=world.manager())
         assert r.json()["phone"] == "+33612345678"
 
+    async def test_the_consents_given_with_a_merged_submission_count_for_the_kept_contact(
+        self, world: World
+    ) -> None:
+        # consent-svc publishes the submission's grants after it, about the proposed id.
+        primary = await world.create_file(election_stage="primary", name="Primaire")
+        official = await world.create_campaign(candidate_name="Officielle")
+        known = await world.create_contact(primary["id"], email="ada@example.org")
+        submission = _submission(world, email="ada@example.org")
+        proposed = str(submission.proposed_contact_id)
+        grant = _change(world, proposed, consent_ev.ConsentGranted, "granted")
+        grant = grant.model_copy(update={"purpose": "official_campaign_reuse"})
+
+        for payload in (submission, grant):
+            await publish(world.svc, payload, tenant_id=str(world.campaign_id), key=proposed)
+
+        await eventually(lambda: _consent_rows(world), timeout=15)
+        async with world.svc.kernel.sessionmaker() as session:
+            rows = (await session.scalars(sa.select(models.ConsentState))).all()
+        assert [(str(r.contact_id), r.purpose, r.state) for r in rows] == [
+            (known["id"], "official_campaign_reuse", "granted")
+        ]
+        reused = await world.client.post(
+            f"/v1/parties/{world.party_id}/file-reuses",
+            json={"source_file_id": primary["id"], "target_campaign_id": str(official)},
+            headers=world.admin(),
+        )
+        assert reused.status_code == 201, reused.text
+        assert reused.json()["copied"] == 1
+        deleted = await world.client.delete(
+            world.path(f"/contacts/{known['id']}"), headers=world.manager()
+        )
+        assert deleted.status_code == 204
+        leftovers = await _rows_naming(world, [uuid.UUID(known["id"]), uuid.UUID(proposed)], [])
+        assert leftovers == {}
+
     async def test_a_person_on_the_opposition_list_is_rejected_with_the_reason(
         self, world: World
     ) -> None:
@@ -369,6 +404,14 @@ async def _rows_naming(
                 models.ImportRowError.phone_hash.in_(hashes),
             )
         ),  # type: ignore[union-attr]
+        "contact_merges": sa.select(sa.func.count())
+        .select_from(models.ContactMerge)
+        .where(
+            sa.or_(
+                models.ContactMerge.kept_id.in_(contact_ids),  # type: ignore[attr-defined]
+                models.ContactMerge.duplicate_id.in_(contact_ids),  # type: ignore[attr-defined]
+            )
+        ),
         "import_staging": sa.select(sa.func.count()).select_from(models.import_staging),
     }
     out = {}
