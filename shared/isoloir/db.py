@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -153,6 +154,28 @@ async def transaction(
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def exclusive(engine: AsyncEngine, *, name: str) -> AsyncIterator[bool]:
+    """Hold a PostgreSQL advisory lock named `name` for the block; yield whether we got it.
+
+    One replica at a time runs what is inside (the others get False and skip); on SQLite,
+    which serves one process, it always yields True.
+    """
+    if is_sqlite(str(engine.url)):
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    async with engine.connect() as conn:
+        got = bool(await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+        await conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                await conn.commit()
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -150,6 +152,43 @@ def _refuse_plain_routes(app: FastAPI) -> None:
                 f"route {context.path} must use isoloir.http.JsonRoute "
                 "(APIRouter(route_class=JsonRoute)) so content types are checked"
             )
+
+
+def periodic(
+    name: str,
+    *,
+    every: Callable[[ServiceSettings], float],
+    job: Callable[[Kernel], Awaitable[object]],
+) -> Hook:
+    """A hook that runs `job` every `every(settings)` seconds, one replica at a time.
+
+    A failing round is logged and tried again at the next interval; the loop stops with the
+    service.
+    """
+
+    @asynccontextmanager
+    async def hook(kernel: Kernel) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                try:
+                    async with db.exclusive(kernel.engine, name=name) as mine:
+                        if mine:
+                            await job(kernel)
+                except Exception:
+                    log.warning(
+                        "periodic job failed; will retry", extra={"job": name}, exc_info=True
+                    )
+                await asyncio.sleep(every(kernel.settings))
+
+        task = asyncio.create_task(loop(), name=name)
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return hook
 
 
 def get_kernel(request: Request) -> Kernel:

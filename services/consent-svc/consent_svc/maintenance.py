@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,9 +13,10 @@ from consent_svc import ratelimit
 from consent_svc.config import ConsentSettings
 from consent_svc.ledger import Change, Evidence, LedgerWriter
 from consent_svc.models import Current
-from isoloir import db
+from isoloir import db, service
 from isoloir.outbox import Outbox
 from isoloir.service import Kernel
+from isoloir.settings import ServiceSettings
 
 log = logging.getLogger("consent_svc.maintenance")
 BATCH = 500
@@ -86,25 +83,15 @@ async def run_once(kernel: Kernel, *, now: datetime) -> int:
     return expired
 
 
-@asynccontextmanager
-async def hook(kernel: Kernel) -> AsyncIterator[None]:
-    """Run the upkeep loop for the life of the service."""
-    settings = kernel.settings
+async def _upkeep(kernel: Kernel) -> None:
+    while await run_once(kernel, now=db.utcnow()) >= BATCH:
+        pass  # a full batch: more may be due
+
+
+def _interval(settings: ServiceSettings) -> float:
     assert isinstance(settings, ConsentSettings)
+    return settings.maintenance_interval_seconds
 
-    async def loop() -> None:
-        while True:
-            try:
-                while await run_once(kernel, now=db.utcnow()) >= BATCH:
-                    pass
-            except Exception:
-                log.warning("upkeep round failed; will retry", exc_info=True)
-            await asyncio.sleep(settings.maintenance_interval_seconds)
 
-    task = asyncio.create_task(loop(), name="consent-upkeep")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+# Run by one replica at a time: two would expire the same request twice.
+hook = service.periodic("consent-upkeep", every=_interval, job=_upkeep)

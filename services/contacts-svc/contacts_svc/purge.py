@@ -6,12 +6,8 @@ stopped half-way is finished by the next run, since the file is marked purged on
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Literal
 
@@ -34,10 +30,11 @@ from contacts_svc.models import (
     Interaction,
     PurgeReport,
 )
-from isoloir import db
+from isoloir import db, service
 from isoloir.events import contacts as ev
 from isoloir.outbox import Outbox
 from isoloir.service import Kernel
+from isoloir.settings import ServiceSettings
 
 log = logging.getLogger("contacts_svc.purge")
 BATCH = 2000
@@ -176,29 +173,19 @@ async def run(
     ]
 
 
-@asynccontextmanager
-async def hook(kernel: Kernel) -> AsyncIterator[None]:
-    """Run the purge in the background every `purge_interval_seconds`."""
-    settings = kernel.settings
+async def _purge_due(kernel: Kernel) -> None:
+    await run(
+        kernel.sessionmaker,
+        kernel.outbox,
+        now=db.utcnow(),
+        metrics=contacts_metrics.of(kernel),
+    )
+
+
+def _interval(settings: ServiceSettings) -> float:
     assert isinstance(settings, ContactsSettings)
+    return settings.purge_interval_seconds
 
-    async def loop() -> None:
-        while True:
-            try:
-                await run(
-                    kernel.sessionmaker,
-                    kernel.outbox,
-                    now=db.utcnow(),
-                    metrics=contacts_metrics.of(kernel),
-                )
-            except (sa.exc.DBAPIError, OSError) as exc:
-                log.warning("purge run failed; will retry", extra={"error": type(exc).__name__})
-            await asyncio.sleep(settings.purge_interval_seconds)
 
-    task = asyncio.create_task(loop(), name="retention-purge")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+# Run by one replica at a time: two would purge the same file twice.
+hook = service.periodic("retention-purge", every=_interval, job=_purge_due)
